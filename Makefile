@@ -11,6 +11,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
 	$(BIN)/python -m pip check
+	@# bubblewrap isolates each submission's kernel during autograding (docs/grading.md)
+	command -v bwrap >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq bubblewrap; } \
+	  || echo "warning: bubblewrap is not installed; tito grade autograde will refuse to run"
 	touch $@
 
 demo: $(STAMP)
