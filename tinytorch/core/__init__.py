@@ -1,0 +1,1 @@
+"""The core of tinytorch: one submodule per course module (tensor, activations, ...)."""
