@@ -63,16 +63,6 @@ def restore_locked_cells(nb, pristine) -> list[str]:
     return restored
 
 
-def _error_of(cell) -> str:
-    for output in cell.get("outputs", []):
-        if output.get("output_type") == "error":
-            value = (output.get("evalue") or "").strip().splitlines()
-            if output.get("ename") == "NotImplementedError" and not value:
-                value = ["a solution this test uses is not written yet"]
-            return f"{output.get('ename')}: {value[0] if value else ''}".strip().rstrip(":")
-    return ""
-
-
 @contextmanager
 def _environ(**values: str):
     saved = {k: os.environ.get(k) for k in values}
@@ -87,30 +77,45 @@ def _environ(**values: str):
                 os.environ[key] = value
 
 
-def run_graded(nb, package_root: Path, workdir: Path, timeout: int = 120) -> list[GradedResult]:
-    """Execute ``nb`` top to bottom with ``package_root`` first on the kernel's path.
+def execute_notebook(nb, package_root: Path, workdir: Path, timeout: int = 120):
+    """Execute ``nb`` in place, top to bottom, with ``package_root`` first on the kernel's path.
 
-    Errors do not stop the run (like nbgrader's autograde); each graded cell
-    passes when it raised nothing.
+    Errors do not stop the run (like nbgrader's autograde): each cell keeps its
+    own error output. A cell that times out or kills the kernel ends the run.
     """
     with tempfile.TemporaryDirectory(prefix="tito-run-") as state, \
             _environ(**{k: v for k, v in private_env(Path(state)).items() if k != "PYTHONPATH"},
-                     PYTHONPATH=os.pathsep.join([str(package_root), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)):
+                     PYTHONPATH=os.pathsep.join(filter(None, [str(package_root), os.environ.get("PYTHONPATH")]))):
         # ipc: the kernel talks over local sockets, not unencrypted TCP
         manager = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(state) / "kernel"))
         client = NotebookClient(nb, km=manager, timeout=timeout, allow_errors=True,
                                 resources={"metadata": {"path": str(workdir)}})
         try:
             client.execute()
-        except CellTimeoutError:
-            pass  # the cell that ran too long carries the error; later cells did not run
-        except DeadKernelError:
-            pass
+        except (CellTimeoutError, DeadKernelError):
+            pass  # the cell that failed carries the error; later cells did not run
+    return nb
+
+
+def cell_error(cell) -> str:
+    """``'Name: first line of message'`` of the error a cell raised, or ``''``."""
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            value = (output.get("evalue") or "").strip().splitlines()
+            if output.get("ename") == "NotImplementedError" and not value:
+                value = ["a solution this test uses is not written yet"]
+            return f"{output.get('ename')}: {value[0] if value else ''}".strip().rstrip(":")
+    return ""
+
+
+def run_graded(nb, package_root: Path, workdir: Path, timeout: int = 120) -> list[GradedResult]:
+    """Execute ``nb`` and say, for each graded cell, whether it passed."""
+    execute_notebook(nb, package_root, workdir, timeout)
     results = []
     for grade_id, cell in graded_cells(nb).items():
         points = float(cell.metadata.nbgrader.get("points", 0))
         ran = cell.get("execution_count") is not None
-        error = _error_of(cell) if ran else "did not run (the kernel died or an earlier cell timed out)"
+        error = cell_error(cell) if ran else "did not run (the kernel died or an earlier cell timed out)"
         results.append(GradedResult(grade_id, points, ran and not error, error))
     return results
 
