@@ -10,8 +10,9 @@ import jupytext
 
 from tito.course import DEFAULT_EXP, Module
 
-SOLUTION_MARKS = ("### BEGIN SOLUTION", "### END SOLUTION")
-HIDDEN_MARKS = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+# nbgrader treats any line *containing* these words as a marker, in any cell, prose included.
+SOLUTION_MARKS = ("BEGIN SOLUTION", "END SOLUTION")
+HIDDEN_MARKS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 CELL_HEADER = re.compile(r"^# %%")
 
 
@@ -40,14 +41,18 @@ def _calls_a_test(source: str) -> bool:
     return False
 
 
+def _marked(source: str, marks: tuple[str, str]) -> bool:
+    return any(mark in line for line in source.splitlines() for mark in marks)
+
+
 def _balanced(source: str, begin: str, end: str) -> bool:
     depth = 0
     for line in source.splitlines():
-        if line.strip() == begin:
+        if begin in line:
             depth += 1
             if depth > 1:
                 return False
-        elif line.strip() == end:
+        elif end in line:
             depth -= 1
             if depth < 0:
                 return False
@@ -72,8 +77,8 @@ def lint_file(path: Path) -> list[str]:
         line = lines[index - offset] if 0 <= index - offset < len(lines) else 1
         label = f"cell {index + 1}" + (f" '{meta.get('grade_id')}'" if meta and meta.get("grade_id") else "")
         where = f"{path}:{line}: {label}"
-        has_solution_marks = any(line.strip() in SOLUTION_MARKS for line in cell.source.splitlines())
-        has_hidden_marks = any(line.strip() in HIDDEN_MARKS for line in cell.source.splitlines())
+        has_solution_marks = _marked(cell.source, SOLUTION_MARKS)
+        has_hidden_marks = _marked(cell.source, HIDDEN_MARKS)
 
         if cell.cell_type == "code" and cell.source.strip():
             try:
@@ -82,8 +87,8 @@ def lint_file(path: Path) -> list[str]:
                 problems.append(f"{where}: does not parse as Python ({err.msg}, cell line {err.lineno})")
         if not meta:
             if has_solution_marks:
-                problems.append(f"{where}: solution markers outside a solution cell "
-                                "(add nbgrader={{\"solution\": true, ...}} or remove the markers)")
+                problems.append(f"{where}: solution markers outside a solution cell (nbgrader reads any "
+                                "line containing 'BEGIN SOLUTION' or 'END SOLUTION' as one, prose included)")
             if has_hidden_marks:
                 problems.append(f"{where}: hidden-test markers outside a graded test cell")
             continue
@@ -95,7 +100,7 @@ def lint_file(path: Path) -> list[str]:
         solution, grade = bool(meta.get("solution")), bool(meta.get("grade"))
 
         if solution and cell.cell_type == "code" and not has_solution_marks:
-            problems.append(f"{where}: solution cell without '### BEGIN SOLUTION' / '### END SOLUTION': "
+            problems.append(f"{where}: solution cell without '### BEGIN SOLUTION' / '### END SOLUTION' markers: "
                             "nbgrader would replace the whole cell with a stub")
         if has_solution_marks and not solution:
             problems.append(f"{where}: solution markers outside a solution cell")

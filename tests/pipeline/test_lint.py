@@ -70,3 +70,10 @@ def test_tito_lint_and_build_refuse_a_broken_module(toy_course):
 def test_real_modules_pass_lint(course):
     proc = tito("lint", cwd=course.root, check=False)
     assert proc.returncode == 0, proc.stdout
+
+
+def test_marker_words_in_prose_are_refused(tmp_path):
+    """nbgrader stops at any line containing the marker words, even in a markdown cell."""
+    path = tmp_path / "toy_dev.py"
+    path.write_text(TOY_MODULE + '\n# %% [markdown]\n# Write your code after the BEGIN SOLUTION line.\n')
+    assert any("solution markers outside a solution cell" in p for p in lint_file(path))
