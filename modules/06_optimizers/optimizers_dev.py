@@ -252,7 +252,7 @@ optimizers below rely on it.
 
 # %% nbgrader={"grade": false, "grade_id": "optimizer-base", "solution": true}
 #| export
-BLOCK_BYTES = 256 * 1024  # bytes of each array an update works on at a time: a few such blocks fit in L2 cache
+BLOCK_BYTES = 256 * 1024  # bytes of each array an update works on at a time; the arrays of one block stay in cache
 SCRATCH_ARRAYS = 3  # temporaries an update may need (Adam: a modified gradient, a denominator, a step)
 
 
@@ -1306,13 +1306,13 @@ def descend(function, start, make_optimizer, steps):
 
 
 landscapes = {
-    "valley": (valley, (-4.0, 1.0), 150, {
+    "valley": (valley, (-4.0, 1.0), 150, ((-4.5, 2.0), (-1.2, 1.2)), {
         "SGD": lambda p: SGD(p, lr=0.035),
         "SGD momentum": lambda p: SGD(p, lr=0.035, momentum=0.9),
         "Adam": lambda p: Adam(p, lr=0.3),
         "AdamW": lambda p: AdamW(p, lr=0.3, weight_decay=0.1),
     }),
-    "Rosenbrock": (rosenbrock, (-1.5, 2.0), 2000, {
+    "Rosenbrock": (rosenbrock, (-1.5, 2.0), 2000, ((-2.0, 2.0), (-1.0, 3.0)), {
         "SGD": lambda p: SGD(p, lr=2e-4),
         "SGD momentum": lambda p: SGD(p, lr=2e-4, momentum=0.9),
         "Adam": lambda p: Adam(p, lr=0.05),
@@ -1321,19 +1321,21 @@ landscapes = {
 }
 descents = {
     (land, name): descend(function, start, make, steps)
-    for land, (function, start, steps, optimizers) in landscapes.items()
+    for land, (function, start, steps, _, optimizers) in landscapes.items()
     for name, make in optimizers.items()
 }
 
 figure, axes = plt.subplots(2, 2, figsize=(11, 8))
-for row, (land, (function, start, steps, optimizers)) in enumerate(landscapes.items()):
-    xs, ys = np.meshgrid(np.linspace(-2, 2, 200), np.linspace(-1.2, 3, 200))
+for row, (land, (function, start, steps, (x_range, y_range), optimizers)) in enumerate(landscapes.items()):
+    xs, ys = np.meshgrid(np.linspace(*x_range, 200), np.linspace(*y_range, 200))
     heights = function((xs, ys))[0]
     axes[row, 0].contour(xs, ys, np.log10(heights + 1e-3), levels=20, cmap="Greys")
     for name in optimizers:
         points, losses = descents[land, name]
         axes[row, 0].plot(points[:, 0], points[:, 1], ".-", markersize=2, linewidth=1, label=name)
         axes[row, 1].semilogy(losses + 1e-16, label=name)
+    axes[row, 0].set_xlim(*x_range)
+    axes[row, 0].set_ylim(*y_range)
     axes[row, 0].set_title(f"{land}: paths from {start}")
     axes[row, 1].set_title(f"{land}: loss per step")
     axes[row, 1].set_xlabel("step")
@@ -1342,7 +1344,7 @@ for row, (land, (function, start, steps, optimizers)) in enumerate(landscapes.it
 figure.tight_layout()
 plt.show()
 
-for land, (function, start, steps, optimizers) in landscapes.items():
+for land, (function, start, steps, _, optimizers) in landscapes.items():
     finals = {name: descents[land, name][1][-1] for name in optimizers}
     order = sorted(finals, key=finals.get)
     table = ", ".join(f"{name} {finals[name]:.2e}" for name in order)
@@ -1357,8 +1359,9 @@ for land, (function, start, steps, optimizers) in landscapes.items():
 """
 What to look for in the plots, next to the numbers printed above. On the
 valley, SGD's path bounces across the narrow direction while it creeps along
-the long one, and momentum turns consecutive steps along the floor into
-speed. Adam's first steps move both coordinates by about the same amount,
+the long one. Momentum turns consecutive steps along the floor into speed,
+and with $\mu = 0.9$ the velocity also carries the path past the minimum
+several times before it settles. Adam's first steps move both coordinates by about the same amount,
 whatever their curvature. AdamW's decay pulls every weight towards zero:
 on the valley that is where the minimum is, on Rosenbrock the minimum is at
 $(1, 1)$ and the decay pulls away from it, so compare AdamW's final loss

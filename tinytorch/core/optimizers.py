@@ -11,7 +11,7 @@ import numpy as np
 from .tensor import Tensor
 
 # %% ../../source/06_optimizers/optimizers_dev.ipynb #optimizer-base
-BLOCK_BYTES = 256 * 1024  # bytes of each array an update works on at a time: a few such blocks fit in L2 cache
+BLOCK_BYTES = 256 * 1024  # bytes of each array an update works on at a time; the arrays of one block stay in cache
 SCRATCH_ARRAYS = 3  # temporaries an update may need (Adam: a modified gradient, a denominator, a step)
 
 
