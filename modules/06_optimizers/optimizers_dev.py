@@ -355,15 +355,15 @@ class Optimizer:
         params = group["params"]
         group["params"] = [params] if isinstance(params, Tensor) else list(params)
         known = {id(param) for param in self.params}
-        for param in group["params"]:
-            self._check_parameter(len(self.params), param)
+        for index, param in enumerate(group["params"], start=len(self.params)):
+            self._check_parameter(index, param)
             if id(param) in known:
-                raise ValueError(f"Parameter {len(self.params)} appears twice in this optimizer")
+                raise ValueError(f"Parameter {index} appears twice in this optimizer")
             known.add(id(param))
-            self.params.append(param)
         for name, value in self.defaults.items():
             group.setdefault(name, value)
         self._check_settings(group)
+        self.params.extend(group["params"])
         self.param_groups.append(group)
         for attribute in self.state_fields.values():
             getattr(self, attribute).extend([None] * len(group["params"]))
@@ -456,8 +456,10 @@ class Optimizer:
                     if value.shape != param.shape:
                         raise ValueError(f"state {key!r} of parameter {index} has shape {value.shape}, "
                                          f"the parameter has shape {param.shape}")
-                    value = np.array(value, dtype=param.data.dtype, order="C")
-                getattr(self, self.state_fields[key])[int(index)] = copy.deepcopy(value)
+                    value = np.array(value, dtype=param.data.dtype, order="C")  # a copy, like torch cast to the param's dtype
+                else:
+                    value = copy.deepcopy(value)
+                getattr(self, self.state_fields[key])[int(index)] = value
         self.step_count = state_dict.get("step_count", 0)
 
     def __repr__(self):
@@ -807,21 +809,29 @@ def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, scratch, *, st
         np.multiply(param, weight_decay, out=change)
         grad = np.add(grad, change, out=gradient)
 
-    exp_avg += np.multiply(np.subtract(grad, exp_avg, out=change), 1 - beta1, out=change)
+    # first moment: move exp_avg a fraction (1 - beta1) of the way towards g (torch's lerp)
+    np.subtract(grad, exp_avg, out=change)
+    change *= 1 - beta1
+    exp_avg += change
+    # second moment, in torch's order: (1 - beta2) * g first, then times g
     exp_avg_sq *= beta2
-    change = np.multiply(grad, 1 - beta2, out=change)
-    exp_avg_sq += np.multiply(change, grad, out=change)
+    np.multiply(grad, 1 - beta2, out=change)
+    change *= grad
+    exp_avg_sq += change
 
     bias_correction1 = 1 - beta1 ** step
     bias_correction2 = 1 - beta2 ** step
     second_moment = exp_avg_sq
     if max_exp_avg_sq is not None:
         second_moment = np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+    # the corrections act on scalars: sqrt(v) / sqrt(bc2) is sqrt(v_hat), lr / bc1 turns m into m_hat
     np.sqrt(second_moment, out=denom)
     denom /= bias_correction2 ** 0.5
     denom += eps
     step_size = lr / bias_correction1
-    param += np.divide(np.multiply(exp_avg, -step_size, out=change), denom, out=change)
+    np.multiply(exp_avg, -step_size, out=change)
+    change /= denom
+    param += change
     ### END SOLUTION
 
 
