@@ -15,9 +15,24 @@ c.Execute.timeout = 60
 # A submission that deleted a graded cell gets it back (and scores what it earns: 0).
 c.OverwriteCells.add_missing_cells = True
 
-# Feedback must not show the hidden tests a student was graded with.
+# Feedback must not show the hidden tests a student was graded with: not in the cells
+# (ClearHiddenTests) and not in outputs or tracebacks (ScrubHiddenTestOutputs, which must
+# run first, while the hidden lines are still in the cells; see docs/grading.md).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
+    "tito.grading.feedback.ScrubHiddenTestOutputs",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+
+# Autograded notebooks stay small: outputs longer than this are cut (lines, traceback entries).
+c.LimitOutput.max_lines = 1000
+c.LimitOutput.max_traceback = 100
+
+# tito grade autograde: limits of each submission's sandboxed kernel (docs/grading.md).
+# Override one run with --timeout, --memory-mb, --cpu-seconds and --workers.
+c.TitoGrade.memory_mb = 2048       # address space of the kernel process
+c.TitoGrade.cpu_seconds = 600      # CPU time of the kernel, all cells together
+c.TitoGrade.scratch_mb = 64        # writable tmpfs: the working folder and /tmp, each
+c.TitoGrade.file_mb = 32           # largest file the kernel may write
+c.TitoGrade.output_chars = 100000  # output kept per cell while it runs; the rest is cut

@@ -1,0 +1,121 @@
+"""`tito grade feedback`: nbgrader's HTML feedback, with no trace of the hidden tests.
+
+nbgrader's ClearHiddenTests removes hidden tests from cell *sources*; their
+text still reaches outputs: IPython tracebacks quote the failing line and
+its neighbours, and code run by a test can print its caller's source.
+``ScrubHiddenTestOutputs`` (in GenerateFeedback's preprocessors, before
+ClearHiddenTests, see nbgrader_config.py) replaces every output line that
+contains a hidden-test line. After nbgrader has written the HTML, tito reads
+each file once more and refuses (deletes) any that still contains one.
+"""
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+from nbconvert.preprocessors import Preprocessor
+
+from tito.course import Course, Module
+from tito.errors import TitoError
+from tito.grading.ledger import Ledger
+from tito.grading.settings import nbgrader_env
+from tito.jupyter import run_nbgrader
+
+BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+REMOVED = "[hidden test line removed]"
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+TEXT_TYPES = ("text/plain", "text/html", "text/markdown", "text/latex")
+
+
+def hidden_lines(sources: list[str]) -> set[str]:
+    """The lines of hidden-test regions worth hiding (not bare brackets or keywords)."""
+    found, inside = set(), False
+    for source in sources:
+        for line in source.splitlines():
+            text = line.strip()
+            if text == BEGIN:
+                inside = True
+            elif text == END:
+                inside = False
+            elif inside and len(re.sub(r"\W", "", text)) >= 3:
+                found.add(text)
+    return found
+
+
+def scrub_text(text: str, secrets: set[str]) -> str:
+    if not secrets:
+        return text
+    kept = []
+    for line in text.split("\n"):
+        plain = ANSI.sub("", line)
+        kept.append(REMOVED if any(secret in plain for secret in secrets) else line)
+    return "\n".join(kept)
+
+
+def scrub_outputs(nb, secrets: set[str]) -> None:
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                output["text"] = scrub_text(output["text"], secrets)
+            if "traceback" in output:
+                output["traceback"] = [scrub_text(entry, secrets) for entry in output["traceback"]]
+            if "evalue" in output:
+                output["evalue"] = scrub_text(output["evalue"], secrets)
+            for mime in TEXT_TYPES:
+                if mime in output.get("data", {}):
+                    value = output["data"][mime]
+                    value = "".join(value) if isinstance(value, list) else value
+                    output["data"][mime] = scrub_text(value, secrets)
+
+
+class ScrubHiddenTestOutputs(Preprocessor):
+    """Replace every output line that quotes a hidden test (tracebacks included)."""
+
+    def preprocess(self, nb, resources):
+        sources = [cell.source for cell in nb.cells if cell.cell_type == "code"]
+        scrub_outputs(nb, hidden_lines(sources))
+        return nb, resources
+
+
+def leaked_lines(feedback_html: str, secrets: set[str]) -> list[str]:
+    text = html.unescape(re.sub(r"<[^>]+>", "", feedback_html))
+    return [s for s in secrets if s in text]
+
+
+def generate_feedback(course: Course, module: Module, students: list[str] | None = None):
+    """Write feedback/<student>/<module>/*.html; return (written paths, [(student, why not)])."""
+    autograded = sorted(p.parent.name for p in (course.root / "autograded").glob(f"*/{module.name}")
+                        if p.is_dir())
+    ledger = Ledger.for_module(course.root, module.name)
+    if students:
+        unknown = [s for s in students if s not in autograded]
+        if unknown:
+            raise TitoError(f"no autograded {module.name} for {', '.join(unknown)}: "
+                            f"run `tito grade autograde {module.name}` first")
+        autograded = [s for s in autograded if s in students]
+    skipped = [(s, entry.reason) for s, entry in sorted(ledger.entries.items())
+               if s not in autograded and (not students or s in students)]
+    if not autograded:
+        raise TitoError(f"nothing autograded for {module.name}: run `tito grade autograde {module.name}` first")
+    args = ["generate_feedback", module.name, "--force", "--log-level=WARN"]
+    if students:
+        args += [f"--CourseDirectory.student_id={s}" for s in students[:1]] if len(students) == 1 else []
+    run_nbgrader(args, cwd=course.root, env=nbgrader_env(course.root / "workspace" / "grading" / "jupyter"),
+                 what=f"writing the feedback of {module.name}")
+
+    written = []
+    for student in autograded:
+        secrets = set()
+        for notebook in (course.root / "autograded" / student / module.name).glob("*.ipynb"):
+            import nbformat
+            nb = nbformat.read(str(notebook), as_version=4)
+            secrets |= hidden_lines([c.source for c in nb.cells if c.cell_type == "code"])
+        for page in sorted((course.root / "feedback" / student / module.name).glob("*.html")):
+            leaks = leaked_lines(page.read_text(encoding="utf-8"), secrets)
+            if leaks:
+                page.unlink()
+                raise TitoError(f"{page} quoted a hidden test ({leaks[0]!r}) and was deleted; "
+                                "check GenerateFeedback.preprocessors in nbgrader_config.py")
+            written.append(page)
+    return written, skipped

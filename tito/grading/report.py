@@ -1,0 +1,83 @@
+"""Tables and files for people: the autograde summary and `tito grade report`."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Callable
+
+from tito.course import Course, Module
+from tito.errors import TitoError
+from tito.grading import gradebook as gbook
+from tito.grading.ledger import Ledger
+from tito.grading.settings import CourseGrading
+
+
+def print_summary(rows, say: Callable[[str], None]) -> int:
+    """The autograde summary; returns the exit status (1 when any submission failed)."""
+    width = max([len(r.student) for r in rows] + [7])
+    say("")
+    say(f"{'student':<{width}}  {'score':>13}  status")
+    for row in rows:
+        status = "FAILED: " + row.reason if row.failed else "ok"
+        if row.notes:
+            status += "  [" + "; ".join(row.notes) + "]"
+        if not row.graded_now:
+            status += "  (unchanged, not regraded)"
+        say(f"{row.student:<{width}}  {row.score:6.1f} / {row.max_score:<6.1f}{status and '  '}{status}")
+    failed = [r for r in rows if r.failed]
+    say(f"\n{len(rows)} submission(s), {len(failed)} failed.")
+    return 1 if failed else 0
+
+
+def report(course: Course, module: Module, say: Callable[[str], None]) -> int:
+    grading = CourseGrading.load(course.root)
+    scores = gbook.recorded_scores(grading.gradebook, grading.course_id, module.name)
+    if not scores:
+        raise TitoError(f"no grades for {module.name} in {grading.gradebook}: "
+                        f"run `tito grade autograde {module.name}` first")
+    ledger = Ledger.for_module(course.root, module.name)
+    out = course.root / "reports" / module.name
+    out.mkdir(parents=True, exist_ok=True)
+
+    width = max(len(s) for s in scores) + 2
+    say(f"{'student':<{width}}{'score':>8}{'max':>8}{'percent':>9}  status")
+    rows = []
+    for student, (score, max_score) in sorted(scores.items()):
+        entry = ledger.entries.get(student)
+        status = "failed" if entry and entry.failed else "ok"
+        percent = 100.0 * score / max_score if max_score else 0.0
+        rows.append((student, score, max_score, percent, status, entry.reason if entry else ""))
+        say(f"{student:<{width}}{score:8.1f}{max_score:8.1f}{percent:8.1f}%  {status}")
+    with open(out / "grades.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["student", "score", "max_score", "percent", "status", "reason"])
+        writer.writerows([(s, f"{sc:g}", f"{m:g}", f"{p:.1f}", st, r) for s, sc, m, p, st, r in rows])
+    histogram(out / "histogram.png", [r[3] for r in rows], module.name)
+
+    percents = [r[3] for r in rows]
+    say(f"\n{len(rows)} student(s): mean {sum(percents) / len(percents):.1f}%, "
+        f"min {min(percents):.1f}%, max {max(percents):.1f}%")
+    failed = [r for r in rows if r[4] == "failed"]
+    if failed:
+        say(f"\nSubmissions that failed ({len(failed)}):")
+        for student, *_, reason in failed:
+            say(f"  {student}: {reason}")
+    say(f"\nWrote {(out / 'grades.csv').relative_to(course.root)} and "
+        f"{(out / 'histogram.png').relative_to(course.root)}")
+    return 0
+
+
+def histogram(path: Path, percents: list[float], title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.hist(percents, bins=[i * 10 for i in range(11)], edgecolor="black")
+    ax.set_xlabel("score (% of the maximum)")
+    ax.set_ylabel("students")
+    ax.set_title(f"{title}: {len(percents)} submission(s)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

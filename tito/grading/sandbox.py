@@ -1,0 +1,122 @@
+"""The bubblewrap sandbox one submission's kernel runs in.
+
+Inside, the kernel sees: the system's read-only folders (/usr, /etc, ...), the
+Python environment read-only, the grader's tinytorch at /grader/lib, the
+kernel start-up code at /grader/kernel, its connection folder (for the ``ipc``
+sockets), and a small writable tmpfs as working folder holding the submitted
+files read-only. Nothing else of the course, no network, no other process. The
+kernel is PID 1 of its own PID namespace, so when it ends (or bwrap's parent,
+nbgrader, dies) the kernel of Linux kills every process it started, setsid or
+double fork included.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from tito.errors import TitoError
+from tito.grading.settings import GradeSettings
+
+KERNEL_DIR = Path(__file__).resolve().parent / "kernel"
+KERNEL_NAME = "tito-sandbox"
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
+INSIDE_LIB, INSIDE_KERNEL, INSIDE_CONFIG = "/grader/lib", "/grader/kernel", "/grader/config.json"
+INSTALL_HINT = ("install bubblewrap (`apt-get install -y bubblewrap`, as `make install` does), "
+                "or pass --unsafe-no-sandbox to run student code with your own permissions")
+
+
+def find_bwrap() -> str | None:
+    """The bwrap executable, or None when bubblewrap is not installed."""
+    return shutil.which("bwrap") or ("/usr/bin/bwrap" if os.access("/usr/bin/bwrap", os.X_OK) else None)
+
+
+def require_bwrap() -> str:
+    bwrap = find_bwrap()
+    if bwrap is None:
+        raise TitoError("bubblewrap (bwrap) is not installed, and tito grades untrusted notebooks only "
+                        "inside it: " + INSTALL_HINT)
+    return bwrap
+
+
+@dataclass(frozen=True)
+class KernelJail:
+    """Everything the sandbox of one submission is made of (all host paths)."""
+
+    course_root: Path
+    lib: Path                 # folder holding the grader's ``tinytorch`` package
+    workdir: Path             # where nbgrader runs the notebook (autograded/<student>/<module>)
+    shown_files: tuple[Path, ...]  # the submitted files, shown read-only in ``workdir``
+    runtime_dir: Path         # connection file and ipc sockets
+    config_file: Path         # kernel configuration written by ``write_kernel_config``
+    settings: GradeSettings
+
+    def bwrap_argv(self, bwrap: str) -> list[str]:
+        mib = 1024 * 1024
+        argv = [bwrap, "--unshare-all", "--die-with-parent", "--as-pid-1", "--cap-drop", "ALL",
+                "--hostname", "grader", "--dev", "/dev", "--proc", "/proc"]
+        for folder in SYSTEM_DIRS:
+            if os.path.islink(folder):
+                argv += ["--symlink", os.readlink(folder), folder]
+            elif os.path.isdir(folder):
+                argv += ["--ro-bind", folder, folder]
+        # The course may live under a folder bound above: cover it before showing the Python env.
+        argv += ["--tmpfs", str(self.course_root)]
+        for prefix in dict.fromkeys(Path(p).resolve() for p in (sys.base_prefix, sys.prefix)):
+            argv += ["--ro-bind", str(prefix), str(prefix)]
+        scratch = str(self.settings.scratch_mb * mib)
+        argv += ["--size", scratch, "--tmpfs", "/tmp",
+                 "--ro-bind", str(self.lib), INSIDE_LIB,
+                 "--ro-bind", str(KERNEL_DIR), INSIDE_KERNEL,
+                 "--ro-bind", str(self.config_file), INSIDE_CONFIG,
+                 "--bind", str(self.runtime_dir), str(self.runtime_dir),
+                 "--size", scratch, "--tmpfs", str(self.workdir)]
+        for shown in self.shown_files:
+            argv += ["--ro-bind", str(shown), str(self.workdir / shown.name)]
+        argv += ["--chdir", str(self.workdir), "--clearenv"]
+        for key, value in sandbox_environment().items():
+            argv += ["--setenv", key, value]
+        return argv
+
+    def kernel_argv(self, sandboxed: bool = True) -> list[str]:
+        """The kernelspec argv: bwrap around boot.py, or boot.py alone (--unsafe-no-sandbox)."""
+        if sandboxed:
+            start = [*self.bwrap_argv(require_bwrap()), sys.executable,
+                     f"{INSIDE_KERNEL}/boot.py", INSIDE_CONFIG]
+        else:
+            start = [sys.executable, str(KERNEL_DIR / "boot.py"), str(self.config_file)]
+        return [*start, "-f", "{connection_file}"]
+
+    def write_kernel_config(self, graded_cells: list[str], sandboxed: bool = True) -> None:
+        mib = 1024 * 1024
+        config = {
+            "lib": INSIDE_LIB if sandboxed else str(self.lib),
+            "graded_cells": graded_cells,
+            "limits": {"memory_bytes": self.settings.memory_mb * mib,
+                       "cpu_seconds": self.settings.cpu_seconds,
+                       "file_bytes": self.settings.file_mb * mib},
+        }
+        self.config_file.write_text(json.dumps(config, indent=1), encoding="utf-8")
+
+    def write_kernelspec(self, data_dir: Path, sandboxed: bool = True) -> None:
+        """Install the ``tito-sandbox`` kernelspec in the (private) Jupyter data folder."""
+        spec = {"argv": self.kernel_argv(sandboxed), "display_name": "TinyTorch grading sandbox",
+                "language": "python", "interrupt_mode": "signal", "metadata": {"debugger": False}}
+        folder = data_dir / "kernels" / KERNEL_NAME
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
+
+
+def sandbox_environment() -> dict[str, str]:
+    """The kernel's whole environment: nothing of the grader's (tokens, paths) leaks in."""
+    return {
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8",
+        "IPYTHONDIR": "/tmp/.ipython", "MPLCONFIGDIR": "/tmp/.matplotlib", "MPLBACKEND": "Agg",
+        "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        # One thread each: parallel workers share the cores.
+        "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+    }

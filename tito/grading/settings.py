@@ -1,0 +1,84 @@
+"""The grading limits: defaults, the course's ``c.TitoGrade`` section, then command-line overrides."""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from tito.errors import TitoError
+from tito.jupyter import private_env
+
+
+@dataclass(frozen=True)
+class GradeSettings:
+    """How long, how big and how many: every limit a graded submission runs under."""
+
+    cell_timeout: int = 60          # seconds one cell may run (nbgrader's c.Execute.timeout)
+    memory_mb: int = 2048           # address space of the kernel process
+    cpu_seconds: int = 600          # CPU time of the kernel process, all cells together
+    scratch_mb: int = 64            # size of the writable folders (working folder, /tmp)
+    file_mb: int = 32               # largest file the kernel may write
+    output_chars: int = 100_000     # output kept per cell; the rest is cut with a note
+    workers: int = os.cpu_count() or 1
+
+    def submission_timeout(self, code_cells: int) -> int:
+        """Wall-clock limit of one whole grading run: every cell at its limit, plus start-up."""
+        return self.cell_timeout * (code_cells + 2) + 60
+
+    @classmethod
+    def load(cls, course_root: Path) -> "GradeSettings":
+        """Read ``c.TitoGrade.*`` and ``c.Execute.timeout`` from the course's nbgrader_config.py."""
+        from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
+
+        try:
+            config = PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config()
+        except ConfigFileNotFound:
+            return cls()
+        except Exception as err:  # a broken config file is the instructor's to fix
+            raise TitoError(f"cannot read {course_root / 'nbgrader_config.py'}: {err}") from err
+        values = {}
+        if "Execute" in config and "timeout" in config.Execute:
+            values["cell_timeout"] = config.Execute.timeout
+        known = {f.name for f in fields(cls)}
+        for key, value in (config.TitoGrade.items() if "TitoGrade" in config else []):
+            if key not in known:
+                raise TitoError(f"nbgrader_config.py: unknown setting c.TitoGrade.{key} "
+                                f"(known: {', '.join(sorted(known))})")
+            values[key] = value
+        return cls().override(**values)
+
+    def override(self, **values) -> "GradeSettings":
+        """A copy with the given (non-None) values, each checked to be a positive integer."""
+        chosen = {k: v for k, v in values.items() if v is not None}
+        for key, value in chosen.items():
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise TitoError(f"grading setting {key} must be a positive whole number, got {value!r}")
+        return replace(self, **chosen)
+
+
+@dataclass(frozen=True)
+class CourseGrading:
+    """Where the course keeps its grades, as its nbgrader_config.py says."""
+
+    course_id: str
+    gradebook: Path
+
+    @classmethod
+    def load(cls, course_root: Path) -> "CourseGrading":
+        from traitlets.config.loader import PyFileConfigLoader
+
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config()
+        section = config.CourseDirectory if "CourseDirectory" in config else {}
+        course_id = section.get("course_id", "default_course")
+        url = section.get("db_url", "")
+        if url and not url.startswith("sqlite:///"):
+            raise TitoError(f"tito grade supports SQLite gradebooks only, not {url}")
+        return cls(course_id, Path(url[len("sqlite:///"):]) if url else course_root / "gradebook.db")
+
+
+def nbgrader_env(state_dir: Path, **extra: str) -> dict[str, str]:
+    """``private_env`` with this Python's scripts first on PATH (nbgrader runs ``alembic``)."""
+    env = private_env(state_dir, **extra)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", os.defpath)])
+    return env
