@@ -476,6 +476,15 @@ parameters are refused with the right kind of error.
 """
 
 # %% nbgrader={"grade": true, "grade_id": "test-optimizer-base", "locked": true, "points": 10}
+def error_message(action, error_type):
+    """The message of the `error_type` that `action()` raises, or None when it raises none."""
+    try:
+        action()
+    except error_type as error:
+        return str(error)
+    return None
+
+
 def test_unit_optimizer_base():
     """Optimizer stores its parameters, validates them, and zero_grad clears gradients."""
     weight = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
@@ -494,38 +503,26 @@ def test_unit_optimizer_base():
     assert weight.grad is None and bias.grad is None, (
         f"zero_grad() should set every .grad to None, got {weight.grad!r} and {bias.grad!r}")
 
-    try:
-        Optimizer([weight, np.array([1.0, 2.0])])
-    except TypeError as error:
-        assert "1" in str(error) and "ndarray" in str(error), (
-            f"the TypeError should name the index (1) and the type (ndarray), got: {error}")
-    else:
-        raise AssertionError("a non-Tensor parameter should raise TypeError (see _check_parameter)")
+    message = error_message(lambda: Optimizer([weight, np.array([1.0, 2.0])]), TypeError)
+    assert message is not None, "a non-Tensor parameter should raise TypeError (see _check_parameter)"
+    assert "1" in message and "ndarray" in message, (
+        f"the TypeError should name the index (1) and the type (ndarray), got: {message}")
 
-    try:
-        Optimizer([Tensor([1.0, 2.0], requires_grad=False)])
-    except ValueError as error:
-        assert "does not require gradients" in str(error), (
-            f"the ValueError should say 'does not require gradients', got: {error}")
-    else:
-        raise AssertionError("a Tensor with requires_grad=False should raise ValueError (see _check_parameter)")
+    message = error_message(lambda: Optimizer([Tensor([1.0, 2.0], requires_grad=False)]), ValueError)
+    assert message is not None, (
+        "a Tensor with requires_grad=False should raise ValueError (see _check_parameter)")
+    assert "does not require gradients" in message, (
+        f"the ValueError should say 'does not require gradients', got: {message}")
 
-    try:
-        Optimizer([weight]).step()
-    except NotImplementedError:
-        pass
-    else:
-        raise AssertionError("Optimizer.step() should raise NotImplementedError in the base class")
+    assert error_message(Optimizer([weight]).step, NotImplementedError) is not None, (
+        "Optimizer.step() should raise NotImplementedError in the base class")
     ### BEGIN HIDDEN TESTS
-    groups = Optimizer([{"params": [weight]}, {"params": [bias], "lr": 0.5}])
-    assert groups.params == [weight, bias], "parameters of all groups should be listed in params"
-    assert groups.param_groups[1]["lr"] == 0.5, "a group's own settings should be kept"
-    try:
-        Optimizer([bias, weight, "not a tensor"])
-    except TypeError as error:
-        assert "2" in str(error) and "str" in str(error), f"the TypeError should name index 2 and str: {error}"
-    else:
-        raise AssertionError("a string parameter should raise TypeError")
+    grouped = Optimizer([{"params": [weight]}, {"params": [bias], "lr": 0.5}])
+    assert grouped.params == [weight, bias], "parameters of all groups should be listed in params"
+    assert grouped.param_groups[1]["lr"] == 0.5, "a group's own settings should be kept"
+    refusal = error_message(lambda: Optimizer([bias, weight, "not a tensor"]), TypeError)
+    assert refusal is not None and "2" in refusal and "str" in refusal, (
+        f"a string at index 2 should raise a TypeError naming index 2 and str, got: {refusal}")
     ### END HIDDEN TESTS
     print("✅ Optimizer base class works")
 
