@@ -222,7 +222,8 @@ its math in a dozen lines.
 An update such as `param.data = param.data - lr * grad` creates two new
 arrays the size of the parameter on every step and throws the old ones away.
 For a float32 parameter of $10^7$ values that is 80 MB of fresh memory on
-every step, and allocating memory is not free (section 5 measures it). Our updates instead write into arrays that already exist:
+every step, and allocating memory is not free (section 5 measures it). Our
+updates instead write into arrays that already exist:
 
 ```python
 np.multiply(grad, -lr, out=scratch)   # scratch = -lr * grad, no new array
@@ -233,7 +234,7 @@ Two rules follow. Never rebind a name you want to change (`param = param - x`
 only makes the local name point at a new array; the parameter is untouched).
 Never write into `grad`: it belongs to the caller.
 
-The step functions receive *blocks*: slices of at most `BLOCK_BYTES` bytes of
+The update functions receive *blocks*: slices of at most `BLOCK_BYTES` bytes of
 the flattened parameter, gradient and state, plus scratch arrays of the same
 length. An Adam update passes over its arrays a dozen times; on blocks that
 fit in the CPU cache, only the first read and the last write of each block go
