@@ -14,7 +14,7 @@ and writes p, b: 5 arrays; Adam and AdamW read p, g, m, v and write p, m, v:
 7 arrays). Allocations are tracemalloc's peak above the starting level during
 one step (NumPy reports its buffers to tracemalloc; torch's are not visible).
 
-    python benchmarks/bench_optimizers.py [--sizes 1e3 1e5 1e6 1e7] [--seconds 0.5]
+    python benchmarks/bench_optimizers.py [--sizes 1e3 1e5 1e6 1e7] [--seconds 0.5] [--torch-threads N]
 """
 
 import argparse
@@ -138,7 +138,7 @@ def benchmark(sizes, budget):
     bandwidth = memory_bandwidth(budget)
     print(f"memory bandwidth (in-place add over 2 x 100 MB, best of 1 and {os.cpu_count()} threads): "
           f"{bandwidth / 1e9:.1f} GB/s")
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads" if torch else "torch not installed")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s)" if torch else "torch not installed")
     print()
     header = (f"{'optimizer':<13}{'params':>8}  {'implementation':<18}{'ms/step':>9}{'tinytorch':>11}"
               f"{'of bound':>10}{'alloc MB':>10}")
@@ -184,7 +184,11 @@ def main():
                         help="parameter counts to time (default: 1e3 1e5 1e6 1e7)")
     parser.add_argument("--seconds", type=float, default=0.5,
                         help="time budget per measurement, in seconds (default: 0.5)")
+    parser.add_argument("--torch-threads", type=int, default=None,
+                        help="torch.set_num_threads for the torch rows (default: torch's own choice)")
     args = parser.parse_args()
+    if torch is not None and args.torch_threads:
+        torch.set_num_threads(args.torch_threads)
     benchmark([int(size) for size in args.sizes], args.seconds)
 
 
