@@ -173,9 +173,10 @@ def benchmark(sizes, budget):
     largest = max(sizes)
     if torch is not None and ("Adam", largest, "torch foreach=False") in results:
         speedup = results["Adam", largest, "torch foreach=False"] / results["Adam", largest, "tinytorch"]
-        verdict = "meets" if speedup >= 1.4 else "misses"
-        print(f"Adam at {largest:.0e} float32: tinytorch is {speedup:.2f}x faster than torch.optim.Adam(foreach=False) "
-              f"({verdict} the 1.4x target).")
+        summary = f"Adam at {largest:.0e} float32: tinytorch is {speedup:.2f}x faster than torch.optim.Adam(foreach=False)"
+        if largest >= 10_000_000:  # the target is set for parameters far larger than the caches
+            summary += f" ({'meets' if speedup >= 1.4 else 'misses'} the 1.4x target)"
+        print(summary + ".")
 
 
 def main():
