@@ -134,6 +134,29 @@ def test_blocked_updates_equal_whole_array_updates(small_blocks, kind, name, set
         np.testing.assert_array_equal(a, b)
 
 
+sgd_settings = st.fixed_dictionaries({
+    "lr": st.floats(1e-4, 0.2), "momentum": st.sampled_from([0.0, 0.5, 0.9, 0.99]),
+    "dampening": st.sampled_from([0.0, 0.1, 0.5]), "weight_decay": st.sampled_from([0.0, 1e-3, 0.3]),
+    "nesterov": st.booleans(), "maximize": st.booleans(),
+}).filter(lambda s: not s["nesterov"] or (s["momentum"] > 0 and s["dampening"] == 0))
+adam_settings = st.fixed_dictionaries({
+    "lr": st.floats(1e-4, 0.2), "betas": st.tuples(st.sampled_from([0.0, 0.5, 0.9]), st.sampled_from([0.9, 0.999])),
+    "eps": st.sampled_from([1e-8, 1e-3]), "weight_decay": st.sampled_from([0.0, 1e-3, 0.3]),
+    "amsgrad": st.booleans(), "maximize": st.booleans(),
+})
+
+
+@FAST
+@given(kind_settings=st.one_of(st.tuples(st.just("SGD"), sgd_settings),
+                               st.tuples(st.sampled_from(["Adam", "AdamW"]), adam_settings)))
+def test_random_hyperparameters_match_torch(kind_settings):
+    kind, settings = kind_settings
+    ours = run_ours(kind, settings, np.float64, 25)
+    theirs = run_torch(kind, settings, np.float64, 25)
+    for mine, reference in zip(ours, theirs):
+        np.testing.assert_allclose(mine, reference, rtol=1e-11, atol=1e-12)
+
+
 def test_param_groups_match_torch():
     torch = pytest.importorskip("torch")
     arrays = initial_arrays(np.float64)
