@@ -12,3 +12,9 @@ The pipeline, one module per step:
 - report.py     score table, CSV, histogram and the list of failed submissions
 - cli.py        the `tito grade` commands
 """
+
+import sys as _sys
+
+# jsonschema imports the optional rfc3987_syntax when present, which builds a grammar for
+# about 2.5 CPU-seconds; notebook validation never needs it (see nbgrader_main.py).
+_sys.modules.setdefault("rfc3987_syntax", None)

@@ -219,6 +219,31 @@ class Run:
                    for c in nb["grade_cells"] + nb["task_cells"])
 
 
+def restore_metadata(notebook: Path, release: Path) -> None:
+    """Put back the nbgrader metadata of every cell the student notebook had (by grade_id).
+
+    nbgrader restores locked cells' sources and points, but refuses a notebook
+    whose graded cell was turned into an ordinary one; the student notebook
+    from ``release/`` says what each cell's metadata must be.
+    """
+    import nbformat
+
+    if not release.exists():
+        return
+    pristine = {c.metadata.nbgrader.grade_id: c.metadata.nbgrader
+                for c in nbformat.read(str(release), as_version=4).cells if "nbgrader" in c.metadata}
+    nb = nbformat.read(str(notebook), as_version=4)
+    changed = False
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader")
+        grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+        if grade_id in pristine and meta != pristine[grade_id]:
+            cell.metadata["nbgrader"] = pristine[grade_id]
+            changed = True
+    if changed:
+        nbformat.write(nb, str(notebook))
+
+
 def copy_regular_files(source: Path, target: Path) -> list[Path]:
     """Copy files and folders, never symbolic links (they could point at the course)."""
     target.mkdir(parents=True, exist_ok=True)
@@ -287,6 +312,9 @@ def grade_submission(run: Run, submission: Submission) -> Outcome:
 def _grade_in(run: Run, submission: Submission, scratch: Path, notes: list[str]) -> Outcome:
     student, module = submission.student, run.module.name
     shown = copy_regular_files(submission.folder, scratch / "submitted" / student / module)
+    for name in run.cells.notebooks:
+        restore_metadata(scratch / "submitted" / student / module / f"{name}.ipynb",
+                         run.module.release_nb().with_name(f"{name}.ipynb"))
     shutil.copy2(run.template, scratch / "gradebook.db")
     events = scratch / "events.jsonl"
     (scratch / "nbgrader_config.py").write_text(SCRATCH_CONFIG.format(
@@ -308,7 +336,7 @@ def _grade_in(run: Run, submission: Submission, scratch: Path, notes: list[str])
 
     limit = run.settings.submission_timeout(run.cells.code_cells())
     proc = subprocess.Popen(
-        [sys.executable, "-m", "nbgrader", "autograde", module, "--student", student, "--force",
+        [sys.executable, "-m", "tito.grading.nbgrader_main", "autograde", module, "--student", student, "--force",
          "--log-level=WARN"],
         cwd=scratch, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
 from traitlets import Integer, Unicode
 
@@ -56,6 +56,16 @@ class SandboxedExecute(Execute):
                 traceback=["The kernel stopped while running this cell (it exited, crashed, "
                            "or went over the memory or CPU-time limit)."]))
             self.event("kernel_died", index)
+            return cell, resources
+        except CellTimeoutError:
+            # Still busy after the interrupt: stop the kernel (the sandbox goes with it).
+            self._died_in = index
+            self.km.provisioner.process.kill()
+            cell.outputs.append(new_output(
+                "error", ename="CellTimeoutError", evalue=f"stopped after {self.timeout} s",
+                traceback=[f"This cell ran longer than {self.timeout} s and ignored the interrupt; "
+                           "the kernel was stopped."]))
+            self.event("timeout", index, seconds=self.timeout)
             return cell, resources
 
     def on_cell_executed(self, **kwargs):

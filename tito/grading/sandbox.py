@@ -104,7 +104,10 @@ class KernelJail:
     def write_kernelspec(self, data_dir: Path, sandboxed: bool = True) -> None:
         """Install the ``tito-sandbox`` kernelspec in the (private) Jupyter data folder."""
         spec = {"argv": self.kernel_argv(sandboxed), "display_name": "TinyTorch grading sandbox",
-                "language": "python", "interrupt_mode": "signal", "metadata": {"debugger": False}}
+                "language": "python",
+                # A signal to bwrap's process group would kill bwrap, and the sandbox with it:
+                # ask the kernel to interrupt itself instead.
+                "interrupt_mode": "message", "metadata": {"debugger": False}}
         folder = data_dir / "kernels" / KERNEL_NAME
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
