@@ -89,6 +89,7 @@ def execute_notebook(nb, package_root: Path, workdir: Path, timeout: int = 120):
         # ipc: the kernel talks over local sockets, not unencrypted TCP
         manager = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(state) / "kernel"))
         client = NotebookClient(nb, km=manager, timeout=timeout, allow_errors=True,
+                                shutdown_kernel="immediate",
                                 resources={"metadata": {"path": str(workdir)}})
         try:
             client.execute()

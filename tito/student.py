@@ -144,7 +144,10 @@ def cmd_status(args) -> int:
         if args.module and m.name != ws.module(args.module).name:
             continue
         exported = m.export_name and ws.lib.joinpath(*m.export_name.split(".")).with_suffix(".py").exists()
-        package = "in your tinytorch" if exported else "not in your tinytorch"
+        if not exported:
+            package = "not in your tinytorch"
+        else:
+            package = "your code" if m.name in ws.completed() else "the course's reference code"
         say(f"  {m.name:<18} {ws.status_of(m):<32} {package}")
     return 0
 
