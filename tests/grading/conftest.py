@@ -29,14 +29,21 @@ needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None,
                                  reason="bubblewrap is not installed (apt-get install -y bubblewrap)")
 
 
-def make_course(root: Path, module_folders: list[Path], graded: str) -> Course:
-    """A course at ``root`` holding copies of ``module_folders``, built, with ``graded`` generated."""
+def make_course(root: Path, module_folders: list[Path], graded: str, prebuilt: bool = False) -> Course:
+    """A course at ``root`` holding copies of ``module_folders``, built, with ``graded`` generated.
+
+    ``prebuilt``: copy the project's committed source/ and release/ notebooks instead of building.
+    """
     for folder in module_folders:
         shutil.copytree(folder, root / "modules" / folder.name)
+        if prebuilt:
+            for generated in ("source", "release"):
+                shutil.copytree(REPO / generated / folder.name, root / generated / folder.name)
     for name in ("nbgrader_config.py", "settings.ini"):
         shutil.copy2(REPO / name, root / name)
     course = Course(root)
-    build(course, course.modules())
+    if not prebuilt:
+        build(course, course.modules())
     generate(course, course.module(graded))
     return course
 

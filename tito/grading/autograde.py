@@ -25,7 +25,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -40,7 +39,8 @@ from tito.errors import TitoError
 from tito.grading import gradebook as gbook
 from tito.grading.ledger import Entry, Ledger
 from tito.grading.sandbox import KERNEL_NAME, KernelJail, require_bwrap
-from tito.grading.settings import CourseGrading, GradeSettings, nbgrader_env
+from tito.grading.nbgrader_main import nbgrader_argv, nbgrader_env
+from tito.grading.settings import CourseGrading, GradeSettings
 
 GUARD_MARK = "tito guard: restored "
 
@@ -336,8 +336,7 @@ def _grade_in(run: Run, submission: Submission, scratch: Path, notes: list[str])
 
     limit = run.settings.submission_timeout(run.cells.code_cells())
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tito.grading.nbgrader_main", "autograde", module, "--student", student, "--force",
-         "--log-level=WARN"],
+        nbgrader_argv("autograde", module, "--student", student, "--force", "--log-level=WARN"),
         cwd=scratch, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True)
     with run.lock:

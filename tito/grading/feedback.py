@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
 
+import nbformat
 from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool
 
 from tito.course import Course, Module
 from tito.errors import TitoError
 from tito.grading.ledger import Ledger
-from tito.grading.settings import nbgrader_env
-from tito.jupyter import run_nbgrader
+from tito.grading.nbgrader_main import nbgrader_env, run_nbgrader
 
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 REMOVED = "[hidden test line removed]"
@@ -72,6 +72,9 @@ def scrub_outputs(nb, secrets: set[str]) -> None:
 class ScrubHiddenTestOutputs(Preprocessor):
     """Replace every output line that quotes a hidden test (tracebacks included)."""
 
+    # nbconvert leaves a preprocessor registered by name disabled unless it says otherwise.
+    enabled = Bool(True).tag(config=True)
+
     def preprocess(self, nb, resources):
         sources = [cell.source for cell in nb.cells if cell.cell_type == "code"]
         scrub_outputs(nb, hidden_lines(sources))
@@ -98,17 +101,15 @@ def generate_feedback(course: Course, module: Module, students: list[str] | None
                if s not in autograded and (not students or s in students)]
     if not autograded:
         raise TitoError(f"nothing autograded for {module.name}: run `tito grade autograde {module.name}` first")
-    args = ["generate_feedback", module.name, "--force", "--log-level=WARN"]
-    if students:
-        args += [f"--CourseDirectory.student_id={s}" for s in students[:1]] if len(students) == 1 else []
-    run_nbgrader(args, cwd=course.root, env=nbgrader_env(course.root / "workspace" / "grading" / "jupyter"),
-                 what=f"writing the feedback of {module.name}")
+    env = nbgrader_env(course.root / "workspace" / "grading" / "jupyter")
+    for student in students or ["*"]:
+        run_nbgrader(["generate_feedback", module.name, "--force", "--log-level=WARN", f"--student={student}"],
+                     cwd=course.root, env=env, what=f"writing the feedback of {module.name}")
 
     written = []
     for student in autograded:
         secrets = set()
         for notebook in (course.root / "autograded" / student / module.name).glob("*.ipynb"):
-            import nbformat
             nb = nbformat.read(str(notebook), as_version=4)
             secrets |= hidden_lines([c.source for c in nb.cells if c.cell_type == "code"])
         for page in sorted((course.root / "feedback" / student / module.name).glob("*.html")):

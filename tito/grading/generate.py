@@ -9,8 +9,7 @@ from tito.course import Course, Module
 from tito.errors import TitoError
 from tito.grading.gradebook import db_url
 from tito.grading.settings import CourseGrading
-from tito.grading.settings import nbgrader_env
-from tito.jupyter import run_nbgrader
+from tito.grading.nbgrader_main import nbgrader_env, run_nbgrader
 
 
 def generate(course: Course, module: Module) -> Path:

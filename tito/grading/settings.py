@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from tito.errors import TitoError
-from tito.jupyter import private_env
 
 
 @dataclass(frozen=True)
@@ -76,9 +74,3 @@ class CourseGrading:
             raise TitoError(f"tito grade supports SQLite gradebooks only, not {url}")
         return cls(course_id, Path(url[len("sqlite:///"):]) if url else course_root / "gradebook.db")
 
-
-def nbgrader_env(state_dir: Path, **extra: str) -> dict[str, str]:
-    """``private_env`` with this Python's scripts first on PATH (nbgrader runs ``alembic``)."""
-    env = private_env(state_dir, **extra)
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", os.defpath)])
-    return env

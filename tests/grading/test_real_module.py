@@ -1,0 +1,59 @@
+"""The newest real module, graded like students' work: full marks, zero, and exactly the parts done."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import REPO, make_course, needs_bwrap, release_notebook, solved_notebook, submit, tito
+
+pytestmark = needs_bwrap
+NEWEST = sorted(p for p in (REPO / "modules").iterdir() if p.name[:2].isdigit())[-1]
+# For module 06: the Optimizer base and SGD answered, so their tests pass (10 + 15 points) and
+# those of Adam, AdamW and the integration test fail.
+PARTIAL = {"06_optimizers": ({"optimizer-base", "sgd-optimizer"}, 25.0)}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    folders = sorted(p for p in (REPO / "modules").iterdir() if p.name[:2].isdigit())
+    course = make_course(tmp_path_factory.mktemp("course"), folders, graded=NEWEST.name, prebuilt=True)
+    submit(course, NEWEST.name, "reference", solved_notebook(course, NEWEST.name))
+    submit(course, NEWEST.name, "untouched", release_notebook(course, NEWEST.name))
+    if NEWEST.name in PARTIAL:
+        answered, _ = PARTIAL[NEWEST.name]
+        submit(course, NEWEST.name, "partial", solved_notebook(course, NEWEST.name, only=answered))
+    proc = tito(course, "grade", "autograde", NEWEST.name, "--workers", "2")
+    ledger = json.loads((course.root / "autograded" / ".tito" / f"{NEWEST.name}.json").read_text())
+    return course, proc, ledger
+
+
+def test_reference_solution_gets_full_marks(graded):
+    _, proc, ledger = graded
+    entry = ledger["reference"]
+    assert entry["max_score"] > 0
+    assert entry["score"] == entry["max_score"], proc.stdout
+    assert not entry["failed"], entry
+
+
+def test_untouched_student_notebook_gets_zero(graded):
+    _, proc, ledger = graded
+    assert ledger["untouched"]["score"] == 0, proc.stdout
+    assert not ledger["untouched"]["failed"], ledger["untouched"]
+
+
+def test_partial_submission_gets_exactly_its_parts(graded):
+    if NEWEST.name not in PARTIAL:
+        pytest.skip(f"no partial answer defined for {NEWEST.name}")
+    _, proc, ledger = graded
+    assert ledger["partial"]["score"] == PARTIAL[NEWEST.name][1], proc.stdout
+
+
+def test_grader_package_has_no_answer_to_the_graded_module(graded):
+    course = graded[0]
+    module = course.module(NEWEST.name)
+    libs = list((course.root / "workspace" / "grading" / "lib").glob(f"{module.name}-*/tinytorch"))
+    assert len(libs) == 1
+    exported = {p.stem for p in (libs[0] / "core").glob("*.py")} - {"__init__"}
+    assert module.export_name.split(".")[-1] not in exported
+    assert exported == {m.export_name.split(".")[-1] for m in course.modules_before(module)}
