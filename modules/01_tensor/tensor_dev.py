@@ -153,9 +153,11 @@ x + b  (2, 3)      [[11, 22, 33],
 ```
 
 Our operators compute with NumPy, so they broadcast exactly like NumPy. The
-only work is to turn the other operand into a Tensor first. A Python number
-takes the dtype NumPy would give the result (`float32_tensor * 2.0` stays
-`float32`, `float64_tensor * 2.0` stays `float64`).
+only work is to turn the other operand into a Tensor first. A number (a
+Python number or a NumPy scalar such as `np.sqrt(2.0)`) takes the dtype NumPy
+would give the result with a plain Python number, as PyTorch does:
+`float32_tensor * 2.0` and `float32_tensor * np.sqrt(2.0)` stay `float32`,
+`float64_tensor * 2.0` stays `float64`.
 
 Reflected operators (`2.0 - x`, `np_array @ x`) record the operands in the
 order they appear in the expression, so `2.0 - x` is recorded as
@@ -348,6 +350,17 @@ class Tensor:
     def __len__(self):
         return len(self.data)
 
+    # Truth value and number conversions need a single element, as in PyTorch:
+    # `if loss < 0.1:` and `float(loss)` work, `if x > 0:` on many values is an error.
+    def __bool__(self):
+        return bool(self.data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
     def __repr__(self):
         body = np.array2string(self.data, separator=", ", prefix="Tensor(")
         extras = ""
@@ -359,11 +372,13 @@ class Tensor:
 
     # ----- arithmetic --------------------------------------------------------
     def _lift(self, other):
-        """Turn an operand into a Tensor; Python numbers take the result dtype."""
+        """Turn an operand into a Tensor; numbers (Python or NumPy scalars) take the result dtype."""
         if isinstance(other, Tensor):
             return other
-        if isinstance(other, (bool, int, float)):
-            return Tensor(np.asarray(other, dtype=np.result_type(self.data, other)))
+        if isinstance(other, (bool, int, float, np.bool_, np.number)):
+            # A NumPy scalar counts as a plain number, as in PyTorch: float32 * np.sqrt(2) stays float32.
+            number = other.item() if isinstance(other, np.generic) else other
+            return Tensor(np.asarray(other, dtype=np.result_type(self.data, number)))
         return Tensor(other)
 
     def _binary(self, other, op, compute, reflected=False):

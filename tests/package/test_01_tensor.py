@@ -72,6 +72,15 @@ def test_item_numpy_detach_len_repr():
     np.testing.assert_array_equal(np.asarray(t), t.data)
 
 
+def test_single_element_tensors_convert_like_torch():
+    assert bool(Tensor([0.0])) is False, "a zero must be falsy, whatever the length"
+    assert bool(Tensor(2.0) > 1) is True and bool(Tensor([[1.0]]) < 0) is False
+    assert float(Tensor(np.array([2.5]))) == 2.5 and int(Tensor(3.0)) == 3
+    for convert in (bool, float, int):
+        with pytest.raises(ValueError):
+            convert(Tensor([1.0, 2.0]))
+
+
 # ----- arithmetic ----------------------------------------------------------
 
 BINARY = {
@@ -108,6 +117,19 @@ def test_python_numbers_on_either_side_keep_the_tensor_dtype(op, dtype):
     for result, expected in [(fn(x, 3.0), fn(x_np, 3.0)), (fn(3.0, x), fn(3.0, x_np)), (fn(x, 2), fn(x_np, 2))]:
         assert result.dtype == dtype
         np.testing.assert_allclose(result.data, expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("op", sorted(BINARY))
+def test_numpy_scalars_count_as_numbers_like_in_torch(op):
+    torch = pytest.importorskip("torch")
+    fn = BINARY[op]
+    x_np = np.array([0.5, 1.0, 2.0], dtype=np.float32)
+    for scalar in [np.float64(1.5), np.int64(2), np.float32(1.5)]:
+        for result, reference in [(fn(Tensor(x_np), scalar), fn(torch.from_numpy(x_np), scalar)),
+                                  (fn(scalar, Tensor(x_np)), fn(scalar, torch.from_numpy(x_np)))]:
+            assert result.dtype == np.float32 == reference.numpy().dtype
+            np.testing.assert_allclose(result.data, reference.numpy(), rtol=1e-6)
+    assert (Tensor(np.ones(2)) * np.float32(2.0)).dtype == np.float64
 
 
 def test_reflected_ops_record_operands_in_expression_order():

@@ -142,6 +142,17 @@ class Tensor:
     def __len__(self):
         return len(self.data)
 
+    # Truth value and number conversions need a single element, as in PyTorch:
+    # `if loss < 0.1:` and `float(loss)` work, `if x > 0:` on many values is an error.
+    def __bool__(self):
+        return bool(self.data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
     def __repr__(self):
         body = np.array2string(self.data, separator=", ", prefix="Tensor(")
         extras = ""
@@ -153,11 +164,13 @@ class Tensor:
 
     # ----- arithmetic --------------------------------------------------------
     def _lift(self, other):
-        """Turn an operand into a Tensor; Python numbers take the result dtype."""
+        """Turn an operand into a Tensor; numbers (Python or NumPy scalars) take the result dtype."""
         if isinstance(other, Tensor):
             return other
-        if isinstance(other, (bool, int, float)):
-            return Tensor(np.asarray(other, dtype=np.result_type(self.data, other)))
+        if isinstance(other, (bool, int, float, np.bool_, np.number)):
+            # A NumPy scalar counts as a plain number, as in PyTorch: float32 * np.sqrt(2) stays float32.
+            number = other.item() if isinstance(other, np.generic) else other
+            return Tensor(np.asarray(other, dtype=np.result_type(self.data, number)))
         return Tensor(other)
 
     def _binary(self, other, op, compute, reflected=False):
