@@ -6,12 +6,15 @@ project's own nbgrader_config.py.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -46,6 +49,23 @@ def make_course(root: Path, module_folders: list[Path], graded: str, prebuilt: b
         build(course, course.modules())
     generate(course, course.module(graded))
     return course
+
+
+@pytest.fixture(scope="session")
+def toy_template(tmp_path_factory) -> Path:
+    """The fixture course (01_base, 02_toy), built and generated once per test session."""
+    from tito.grading.autograde import grader_package
+
+    course = make_course(tmp_path_factory.mktemp("toy-template"),
+                         [FIXTURES / "01_base", FIXTURES / "02_toy"], graded="02")
+    grader_package(course, course.module("02"))  # built once, copied with the course
+    return course.root
+
+
+def toy_course(template: Path, root: Path) -> Course:
+    """A private copy of the built fixture course: its own gradebook, submissions and results."""
+    shutil.copytree(template, root, symlinks=True, dirs_exist_ok=True)
+    return Course(root)
 
 
 def release_notebook(course: Course, module: str) -> nbformat.NotebookNode:
@@ -95,11 +115,40 @@ def submit(course: Course, module: str, student: str, nb=None, *, raw: bytes | N
     return path
 
 
-def tito(course: Course, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
-    """Run the real `tito` command line in the course."""
-    env = dict(os.environ, TITO_COURSE=str(course.root), PYTHONPATH=str(REPO))
-    return subprocess.run([*TITO, *args], cwd=course.root, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_tito(course: Course, *args: str, **env: str) -> Result:
+    """`tito ARGS` in this process (no interpreter start-up): same parser, handlers and errors."""
+    from tito.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    saved = dict(os.environ)
+    os.environ.update(TITO_COURSE=str(course.root), **env)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exit:  # argparse refusing the arguments
+                code = exit.code
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def tito_env(course: Course, **extra: str) -> dict[str, str]:
+    return dict(os.environ, TITO_COURSE=str(course.root), PYTHONPATH=str(REPO), **extra)
+
+
+def tito(course: Course, *args: str, timeout: int = 900, **env: str) -> subprocess.CompletedProcess:
+    """Run the real `tito` command line in the course (``env``: extra environment variables)."""
+    return subprocess.run([*TITO, *args], cwd=course.root, env=tito_env(course, **env),
+                          capture_output=True, text=True, timeout=timeout)
 
 
 def ledger(course: Course, module: str) -> dict:

@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from conftest import FIXTURES, make_course, needs_bwrap, release_notebook, solved_notebook, submit, tito, with_cell
+from conftest import (toy_course, needs_bwrap, release_notebook, run_tito, solved_notebook, submit,
+                      with_cell)
 
 pytestmark = needs_bwrap
 HIDDEN = ["SECRET-HIDDEN-LINE", "add([1, 2], [3, 4])"]
@@ -25,15 +26,14 @@ def add(a, b):
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory):
-    course = make_course(tmp_path_factory.mktemp("course"),
-                         [FIXTURES / "01_base", FIXTURES / "02_toy"], graded="02")
+def course(toy_template, tmp_path_factory):
+    course = toy_course(toy_template, tmp_path_factory.mktemp("course"))
     solved = solved_notebook(course, "02")
     submit(course, "02", "leaker", with_cell(solved, "add", LEAKER))
     submit(course, "02", "reference", solved)
     submit(course, "02", "untouched", release_notebook(course, "02"))
     submit(course, "02", "broken", raw=b"not json")
-    proc = tito(course, "grade", "autograde", "02", "--timeout", "5")
+    proc = run_tito(course, "grade", "autograde", "02", "--timeout", "5")
     assert proc.returncode == 1, proc.stdout + proc.stderr   # "broken" failed
     return course
 
@@ -43,7 +43,7 @@ def visible_text(page) -> str:
 
 
 def test_feedback_never_shows_hidden_tests(course):
-    proc = tito(course, "grade", "feedback", "02")
+    proc = run_tito(course, "grade", "feedback", "02")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     page = course.root / "feedback" / "leaker" / "02_toy" / "toy_dev.html"
     autograded = (course.root / "autograded" / "leaker" / "02_toy" / "toy_dev.ipynb").read_text()
@@ -56,7 +56,7 @@ def test_feedback_never_shows_hidden_tests(course):
 
 
 def test_feedback_for_every_graded_student(course):
-    tito(course, "grade", "feedback", "02")
+    run_tito(course, "grade", "feedback", "02")
     for student in ("leaker", "reference", "untouched"):
         page = course.root / "feedback" / student / "02_toy" / "toy_dev.html"
         assert page.exists()
@@ -64,7 +64,7 @@ def test_feedback_for_every_graded_student(course):
 
 
 def test_report_table_csv_histogram_and_failures(course):
-    proc = tito(course, "grade", "report", "02")
+    proc = run_tito(course, "grade", "report", "02")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = course.root / "reports" / "02_toy"
     rows = {r["student"]: r for r in csv.DictReader(open(out / "grades.csv", encoding="utf-8"))}

@@ -20,8 +20,8 @@ from typing import Callable
 import pytest
 
 from tito.grading.sandbox import KERNEL_DIR
-from conftest import (FIXTURES, cell, make_course, needs_bwrap, release_notebook, solved_notebook,
-                      submit, tito, with_cell)
+from conftest import (cell, toy_course, needs_bwrap, release_notebook, run_tito,
+                      solved_notebook, submit, tito, with_cell)
 
 pytestmark = needs_bwrap
 SLEEPER = f"{uuid.uuid4().int % 10**6 + 10**6}.5"   # a sleep length no other process uses
@@ -88,6 +88,18 @@ CASES = [
                 text = '\\n'.join(''.join(x['source']) for x in json.loads(text)['cells'])
             exec('\\n'.join(l for l in text.splitlines() if not l.startswith('#|')))
         """)), 0),
+    # The notebook nbgrader runs (hidden tests restored) is not in the kernel's working folder.
+    Case("hidden_reader", lambda c, s, r: with_cell(with_cell(s, "add", code("""
+        import glob
+        seen = ''
+        for path in glob.glob('**/*', recursive=True) + glob.glob('/tmp/**/*', recursive=True):
+            try:
+                seen += open(path).read()
+            except OSError:
+                pass
+        def add(a, b):
+            return np.asarray(a) + np.asarray(b) if 'HIDDEN TESTS' in seen else None
+        """)), "mul", MUL), 3),
     # (c) the grader's package holds the modules before this one only.
     Case("package_importer", lambda c, s, r: with_cell(with_cell(
         r, "add", "from tinytorch.core.toy import *\n"), "mul", "from tinytorch.core.toy import mul\n"), 0),
@@ -159,9 +171,8 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    course = make_course(tmp_path_factory.mktemp("course"),
-                         [FIXTURES / "01_base", FIXTURES / "02_toy"], graded="02")
+def graded(toy_template, tmp_path_factory):
+    course = toy_course(toy_template, tmp_path_factory.mktemp("course"))
     solved, release = solved_notebook(course, "02"), release_notebook(course, "02")
     for case in CASES:
         made = case.build(course, solved, release)
@@ -224,7 +235,7 @@ def test_rerun_grades_only_what_changed(graded):
     course, _, _, before = graded
     solved = solved_notebook(course, "02")
     submit(course, "02", "untouched", solved)                       # resubmitted, now complete
-    proc = tito(course, "grade", "autograde", "02", "--timeout", "3")
+    proc = run_tito(course, "grade", "autograde", "02", "--timeout", "3")
     assert "Grading 1 of" in proc.stdout, proc.stdout
     after = json.loads((course.root / "autograded" / ".tito" / "02_toy.json").read_text())
     assert after["untouched"]["score"] == 5

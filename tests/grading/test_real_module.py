@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from conftest import REPO, make_course, needs_bwrap, release_notebook, solved_notebook, submit, tito
+from conftest import REPO, make_course, needs_bwrap, release_notebook, run_tito, solved_notebook, submit
 
 pytestmark = needs_bwrap
 NEWEST = sorted(p for p in (REPO / "modules").iterdir() if p.name[:2].isdigit())[-1]
@@ -23,7 +23,7 @@ def graded(tmp_path_factory):
     if NEWEST.name in PARTIAL:
         answered, _ = PARTIAL[NEWEST.name]
         submit(course, NEWEST.name, "partial", solved_notebook(course, NEWEST.name, only=answered))
-    proc = tito(course, "grade", "autograde", NEWEST.name, "--workers", "2")
+    proc = run_tito(course, "grade", "autograde", NEWEST.name, "--workers", "2")
     ledger = json.loads((course.root / "autograded" / ".tito" / f"{NEWEST.name}.json").read_text())
     return course, proc, ledger
 

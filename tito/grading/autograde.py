@@ -332,7 +332,8 @@ def _grade_in(run: Run, submission: Submission, scratch: Path, notes: list[str])
     state = scratch / "j"
     jail.write_kernelspec(state / "data", run.sandboxed)
     # jupyter_client puts a lone kernel's connection file in the temporary folder: make it ``runtime``.
-    env = nbgrader_env(state, JUPYTER_RUNTIME_DIR=str(runtime), TMPDIR=str(runtime))
+    env = nbgrader_env(state, JUPYTER_RUNTIME_DIR=str(runtime), TMPDIR=str(runtime),
+                       TITO_GRADE_PARENT=str(os.getpid()))
 
     limit = run.settings.submission_timeout(run.cells.code_cells())
     proc = subprocess.Popen(
@@ -398,6 +399,7 @@ def record(run: Run, ledger: Ledger, outcome: Outcome) -> None:
 
 def prepare(course: Course, module: Module, settings: GradeSettings, sandboxed: bool,
             scratch: Path) -> Run:
+    """Check the grader can run, then build what every submission shares."""
     if sandboxed:
         require_bwrap()
     grading = CourseGrading.load(course.root)
@@ -411,13 +413,29 @@ def autograde(course: Course, module: Module, settings: GradeSettings, *, studen
               force: bool = False, sandboxed: bool = True,
               say: Callable[[str], None] = print) -> list[Row]:
     """Grade what is new or changed (everything with ``force``); return one row per submission."""
-    submissions = find_submissions(course, module, students)
-    if not submissions:
-        raise TitoError(f"no submissions of {module.name}: expected folders "
-                        f"{course.root / 'submitted'}/<student>/{module.name}/")
     ledger = Ledger.for_module(course.root, module.name)
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if on_main_thread else None
+    try:
+        submissions, graded_now = _grade_all(course, module, settings, students, force, sandboxed, ledger, say)
+    finally:
+        if on_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+    rows = []
+    for sub in submissions:
+        entry = ledger.entries[sub.student]
+        rows.append(Row(sub.student, entry.score, entry.max_score, entry.failed, entry.reason,
+                        entry.notes, sub.student in graded_now))
+    return rows
+
+
+def _grade_all(course, module, settings, students, force, sandboxed, ledger, say):
     with tempfile.TemporaryDirectory(prefix="tito-grade-") as tmp:
         run = prepare(course, module, settings, sandboxed, Path(tmp))
+        submissions = find_submissions(course, module, students)
+        if not submissions:
+            raise TitoError(f"no submissions of {module.name}: expected folders "
+                            f"{course.root / 'submitted'}/<student>/{module.name}/")
         in_gradebook = gbook.recorded_scores(run.grading.gradebook, run.grading.course_id, module.name)
         todo = [s for s in submissions
                 if force or not ledger.is_current(s.student, s.digest) or s.student not in in_gradebook]
@@ -426,6 +444,7 @@ def autograde(course: Course, module: Module, settings: GradeSettings, *, studen
             f"({len(submissions) - len(todo)} unchanged since last graded)")
         graded_now = set()
         pool = ThreadPoolExecutor(max_workers=settings.workers)
+        futures = {}
         try:
             futures = {pool.submit(grade_submission, run, s): s for s in todo}
             for done, future in enumerate(as_completed(futures), 1):
@@ -440,19 +459,21 @@ def autograde(course: Course, module: Module, settings: GradeSettings, *, studen
                 say(f"  [{done:>{len(str(len(todo)))}}/{len(todo)}] {outcome.submission.student:<16} "
                     f"{outcome.score:6.1f} / {outcome.max_score:<6.1f} {outcome.seconds:5.1f}s  {status}")
         except BaseException:
-            stop(run, pool)
+            stop(run, pool, futures)
             raise
         pool.shutdown()
-    rows = []
-    for sub in submissions:
-        entry = ledger.entries[sub.student]
-        rows.append(Row(sub.student, entry.score, entry.max_score, entry.failed, entry.reason,
-                        entry.notes, sub.student in graded_now))
-    return rows
+    return submissions, graded_now
 
 
-def stop(run: Run, pool: ThreadPoolExecutor) -> None:
-    """Interrupted: drop queued submissions and kill the running ones (nothing half-recorded)."""
+def _terminate(signum, frame):
+    raise KeyboardInterrupt  # `kill` stops autograde as cleanly as Ctrl-C
+
+
+def stop(run: Run, pool: ThreadPoolExecutor, futures) -> None:
+    """Interrupted: drop queued submissions, kill the running ones, delete their scratch courses.
+
+    What was recorded stays recorded; the rest is graded by the next run.
+    """
     pool.shutdown(wait=False, cancel_futures=True)
     with run.lock:
         for proc in run.processes:
@@ -461,3 +482,7 @@ def stop(run: Run, pool: ThreadPoolExecutor) -> None:
             except ProcessLookupError:
                 pass
     pool.shutdown(wait=True)
+    for future in futures:
+        if future.done() and not future.cancelled() and future.exception() is None:
+            if future.result().scratch:
+                shutil.rmtree(future.result().scratch, ignore_errors=True)

@@ -17,8 +17,29 @@ from tito.errors import TitoError
 from tito.jupyter import private_env
 
 
+PARENT = "TITO_GRADE_PARENT"
+
+
 def nbgrader_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "tito.grading.nbgrader_main", *args]
+
+
+def die_with_parent() -> None:
+    """Be killed when the tito process that started us dies, even by SIGKILL (Linux only).
+
+    Then bwrap (--die-with-parent) and the sandbox go too: nothing keeps running
+    after an interrupted autograde.
+    """
+    parent = os.environ.get(PARENT)
+    if not parent or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != int(parent):  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def nbgrader_env(state_dir: Path, **extra: str) -> dict[str, str]:
@@ -38,6 +59,7 @@ def run_nbgrader(args: list[str], cwd: Path, env: dict[str, str], what: str) -> 
 
 
 if __name__ == "__main__":
+    die_with_parent()
     sys.modules.setdefault("rfc3987_syntax", None)  # None in sys.modules makes the import fail
     from nbgrader.apps.nbgraderapp import main
 

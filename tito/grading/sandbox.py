@@ -30,7 +30,10 @@ INSTALL_HINT = ("install bubblewrap (`apt-get install -y bubblewrap`, as `make i
 
 
 def find_bwrap() -> str | None:
-    """The bwrap executable, or None when bubblewrap is not installed."""
+    """The bwrap executable ($TITO_BWRAP if set, else on PATH or /usr/bin), or None."""
+    chosen = os.environ.get("TITO_BWRAP")
+    if chosen is not None:
+        return chosen if os.access(chosen, os.X_OK) else None
     return shutil.which("bwrap") or ("/usr/bin/bwrap" if os.access("/usr/bin/bwrap", os.X_OK) else None)
 
 
