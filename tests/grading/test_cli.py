@@ -50,6 +50,17 @@ def test_foreseeable_mistakes_get_one_clear_line(course, args, message):
     assert "Traceback" not in proc.stderr
 
 
+@needs_bwrap
+def test_cpu_time_limit_stops_the_kernel(course):
+    burner = with_cell(solved_notebook(course, "02"), "mul",
+                       "import time\nwhile time.process_time() < 30:\n    pass\n")
+    submit(course, "02", "burner", burner)
+    proc = run_tito(course, "grade", "autograde", "02", "--student", "burner", "--cpu-seconds", "3",
+                    "--timeout", "60")
+    assert proc.returncode == 1
+    assert "2.0 / 5.0" in proc.stdout and "kernel died in cell mul" in proc.stdout, proc.stdout
+
+
 def test_workers_must_be_a_positive_number(course):
     proc = run_tito(course, "grade", "autograde", "02", "--workers", "0")
     assert proc.returncode == 2 and "expected a number above 0" in proc.stderr

@@ -98,7 +98,7 @@ CASES = [
             except OSError:
                 pass
         def add(a, b):
-            return np.asarray(a) + np.asarray(b) if 'HIDDEN TESTS' in seen else None
+            return np.asarray(a) + np.asarray(b) if 'SECRET-' + 'HIDDEN-LINE' in seen else None
         """)), "mul", MUL), 3),
     # (c) the grader's package holds the modules before this one only.
     Case("package_importer", lambda c, s, r: with_cell(with_cell(

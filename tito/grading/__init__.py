@@ -5,9 +5,13 @@ The pipeline, one module per step:
 - settings.py   the grading limits (nbgrader_config.py's ``c.TitoGrade``, CLI overrides)
 - sandbox.py    the bubblewrap command that runs one submission's kernel
 - kernel/       what runs inside the sandbox: boot.py (limits, path, guard) and guard.py
+- submission.py finding, hashing and checking what students handed in (as data only)
 - execute.py    nbgrader's Execute step, made to survive dead kernels and floods of output
 - gradebook.py  the per-submission scratch gradebook and the merge into the real one
-- autograde.py  one submission in a scratch course; many in parallel; the resume ledger
+- ledger.py     what was graded (content hashes), so an interrupted run resumes
+- nbgrader_main.py  how nbgrader is run (environment, quicker start, dies with tito)
+- generate.py   `tito grade generate`: the module's cells into the gradebook
+- autograde.py  one submission in a scratch course and sandbox; many in parallel
 - feedback.py   HTML feedback with hidden tests removed from sources and outputs
 - report.py     score table, CSV, histogram and the list of failed submissions
 - cli.py        the `tito grade` commands

@@ -38,8 +38,10 @@ from tito.course import Course, Module
 from tito.errors import TitoError
 from tito.grading import gradebook as gbook
 from tito.grading.ledger import Entry, Ledger
-from tito.grading.sandbox import KERNEL_NAME, KernelJail, require_bwrap
+from tito.grading.submission import (Submission, check_submission, copy_regular_files, count_code_cells,
+                                     find_submissions, restore_metadata)
 from tito.grading.nbgrader_main import nbgrader_argv, nbgrader_env
+from tito.grading.sandbox import KERNEL_NAME, KernelJail, require_bwrap
 from tito.grading.settings import CourseGrading, GradeSettings
 
 GUARD_MARK = "tito guard: restored "
@@ -90,92 +92,14 @@ def grader_package(course: Course, module: Module) -> Path:
         build_package(course, before, partial / "tinytorch")
         for stale in cache.glob(f"{module.name}-*"):
             shutil.rmtree(stale, ignore_errors=True)
-        os.replace(partial, folder)
+        try:
+            os.replace(partial, folder)
+        except OSError:  # another tito run finished the same build first
+            if not (folder / "tinytorch" / "__init__.py").exists():
+                raise
     finally:
         shutil.rmtree(partial, ignore_errors=True)
     return folder
-
-
-# ---------------------------------------------------------------- submissions
-
-@dataclass(frozen=True)
-class Submission:
-    student: str
-    folder: Path
-    digest: str
-
-
-def submission_digest(folder: Path) -> str:
-    """Content hash of everything in a submission folder (names and bytes)."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink()):
-        digest.update(str(path.relative_to(folder)).encode() + b"\0")
-        digest.update(b"link:" + os.readlink(path).encode() if path.is_symlink() else path.read_bytes())
-        digest.update(b"\0")
-    return digest.hexdigest()
-
-
-def find_submissions(course: Course, module: Module, students: list[str] | None = None) -> list[Submission]:
-    base = course.root / "submitted"
-    found = sorted(p for p in base.glob(f"*/{module.name}") if p.is_dir()) if base.is_dir() else []
-    by_student = {p.parent.name: p for p in found}
-    if students:
-        missing = [s for s in students if s not in by_student]
-        if missing:
-            raise TitoError(f"no submission of {module.name} for {', '.join(missing)} "
-                            f"(looked for {base}/<student>/{module.name}/)")
-        by_student = {s: by_student[s] for s in students}
-    return [Submission(s, p, submission_digest(p)) for s, p in sorted(by_student.items())]
-
-
-def visible_lines(source) -> list[str]:
-    """A cell's non-blank lines as a student sees them (hidden tests removed)."""
-    text = source if isinstance(source, str) else "".join(source)
-    lines, hidden = [], False
-    for line in text.splitlines():
-        marker = line.strip()
-        if marker == "### BEGIN HIDDEN TESTS":
-            hidden = True
-        elif marker == "### END HIDDEN TESTS":
-            hidden = False
-        elif not hidden and marker:
-            lines.append(line.rstrip())
-    return lines
-
-
-def check_submission(submission: Submission, cells: gbook.AssignmentCells) -> tuple[str | None, list[str]]:
-    """``(why it cannot run or None, notes on tampering nbgrader will undo)``."""
-    import nbformat
-
-    notes = []
-    for name in cells.notebooks:
-        path = submission.folder / f"{name}.ipynb"
-        if not path.is_file():
-            present = sorted(p.name for p in submission.folder.iterdir())
-            return (f"no {name}.ipynb in the submission (found: {', '.join(present) or 'nothing'})", notes)
-        if path.is_symlink():
-            return f"{name}.ipynb is a symbolic link, not a notebook", notes
-        if path.stat().st_size == 0:
-            return f"{name}.ipynb is an empty file", notes
-        try:
-            nb = nbformat.read(str(path), as_version=4)
-        except Exception as err:
-            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            return f"{name}.ipynb is not a readable notebook ({first[:120]})", notes
-        by_id = {}
-        for cell in nb.get("cells", []):
-            meta = cell.get("metadata", {}).get("nbgrader", {})
-            if isinstance(meta, dict) and meta.get("grade_id"):
-                by_id.setdefault(meta["grade_id"], (cell, meta))
-        for grade_id, source in cells.locked_sources(name).items():
-            if grade_id not in by_id:
-                notes.append(f"cell {grade_id} deleted (restored)")
-            elif visible_lines(by_id[grade_id][0].get("source", "")) != visible_lines(source):
-                notes.append(f"locked cell {grade_id} edited (restored)")
-        for grade_id, points in cells.max_scores(name).items():
-            if grade_id in by_id and by_id[grade_id][1].get("points") not in (None, points):
-                notes.append(f"points of {grade_id} changed (restored)")
-    return None, notes
 
 
 # ---------------------------------------------------------------- one submission
@@ -217,39 +141,6 @@ class Run:
     def max_score(self) -> float:
         return sum(c["max_score"] for nb in self.cells.notebooks.values()
                    for c in nb["grade_cells"] + nb["task_cells"])
-
-
-def restore_metadata(notebook: Path, release: Path) -> None:
-    """Put back the nbgrader metadata of every cell the student notebook had (by grade_id).
-
-    nbgrader restores locked cells' sources and points, but refuses a notebook
-    whose graded cell was turned into an ordinary one; the student notebook
-    from ``release/`` says what each cell's metadata must be.
-    """
-    import nbformat
-
-    if not release.exists():
-        return
-    pristine = {c.metadata.nbgrader.grade_id: c.metadata.nbgrader
-                for c in nbformat.read(str(release), as_version=4).cells if "nbgrader" in c.metadata}
-    nb = nbformat.read(str(notebook), as_version=4)
-    changed = False
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader")
-        grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
-        if grade_id in pristine and meta != pristine[grade_id]:
-            cell.metadata["nbgrader"] = pristine[grade_id]
-            changed = True
-    if changed:
-        nbformat.write(nb, str(notebook))
-
-
-def copy_regular_files(source: Path, target: Path) -> list[Path]:
-    """Copy files and folders, never symbolic links (they could point at the course)."""
-    target.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True,
-                    ignore=lambda folder, names: [n for n in names if os.path.islink(os.path.join(folder, n))])
-    return sorted(target.iterdir())
 
 
 def describe_events(events_file: Path, timeout: int) -> list[str]:
@@ -335,7 +226,7 @@ def _grade_in(run: Run, submission: Submission, scratch: Path, notes: list[str])
     env = nbgrader_env(state, JUPYTER_RUNTIME_DIR=str(runtime), TMPDIR=str(runtime),
                        TITO_GRADE_PARENT=str(os.getpid()))
 
-    limit = run.settings.submission_timeout(run.cells.code_cells())
+    limit = run.settings.submission_timeout(run.cells.code_cells() + count_code_cells(shown))
     proc = subprocess.Popen(
         nbgrader_argv("autograde", module, "--student", student, "--force", "--log-level=WARN"),
         cwd=scratch, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
