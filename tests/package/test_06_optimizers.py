@@ -125,6 +125,40 @@ def test_float32_trajectory_matches_torch_closely(kind, name, settings):
         np.testing.assert_allclose(mine, reference, rtol=2e-5, atol=2e-6)
 
 
+def torch_fuses_multiply_adds():
+    """Whether torch's CPU kernels here are the vectorised ones whose add(alpha=)/lerp/addcmul use FMA."""
+    torch = pytest.importorskip("torch")
+    return torch.backends.cpu.get_cpu_capability() in ("AVX2", "AVX512")
+
+
+def test_multiply_add_rounds_once_like_torch_kernels():
+    torch = pytest.importorskip("torch")
+    if not torch_fuses_multiply_adds():
+        pytest.skip("torch runs its non-vectorised CPU kernels here")
+    rng = np.random.default_rng(0)
+    a, b, c = (rng.standard_normal(100_003).astype(np.float32) for _ in range(3))
+    wide = [np.empty(a.size), np.empty(a.size)]
+    A, B, C = (torch.from_numpy(x.copy()) for x in (a, b, c))
+    out = np.empty_like(a)
+    np.testing.assert_array_equal(optimizers.multiply_add(b, -0.1, a, out, wide), A.add(B, alpha=-0.1).numpy())
+    np.testing.assert_array_equal(optimizers.multiply_add(b - a, np.float32(1 - 0.9), a, out, wide),
+                                  A.lerp(B, 1 - 0.9).numpy())
+    scaled = np.float32(1 - 0.999) * b
+    np.testing.assert_array_equal(optimizers.multiply_add(scaled, b, a, out, wide),
+                                  A.addcmul(B, B, value=1 - 0.999).numpy())
+    assert not np.array_equal(out, a + scaled * b), "the data should tell one rounding from two"
+
+
+@pytest.mark.parametrize("name,settings", list(SGD_VARIANTS.items()), ids=list(SGD_VARIANTS))
+def test_float32_sgd_equals_torch_bit_for_bit(name, settings):
+    if not torch_fuses_multiply_adds():
+        pytest.skip("torch runs its non-vectorised CPU kernels here")
+    ours = run_ours("SGD", settings, np.float32, 300)
+    theirs = run_torch("SGD", settings, np.float32, 300)
+    for mine, reference in zip(ours, theirs):
+        np.testing.assert_array_equal(mine, reference)
+
+
 @pytest.mark.parametrize("kind,name,settings", VARIANTS[::3], ids=[f"{k}-{n}" for k, n, _ in VARIANTS[::3]])
 def test_blocked_updates_equal_whole_array_updates(small_blocks, kind, name, settings):
     blocked = run_ours(kind, settings, np.float64, 30)
