@@ -30,6 +30,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
@@ -136,6 +137,16 @@ class Run:
     processes: set = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: bool = False
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """What else a grade depends on: the assignment's cells and the grader's package."""
+        cells = json.dumps(self.cells.notebooks, sort_keys=True, default=str)
+        return hashlib.sha256(f"{cells}\0{self.lib.name}".encode()).hexdigest()
+
+    def ledger_key(self, submission: Submission) -> str:
+        """Changes when the submission, the assignment or the earlier modules change."""
+        return hashlib.sha256(f"{submission.digest}:{self.fingerprint}".encode()).hexdigest()
 
     @property
     def max_score(self) -> float:
@@ -284,7 +295,7 @@ def record(run: Run, ledger: Ledger, outcome: Outcome) -> None:
         shutil.rmtree(target)
     if outcome.result_dir is not None and outcome.result_dir.exists():
         shutil.copytree(outcome.result_dir, target, symlinks=True)
-    ledger.record(sub.student, Entry(sub.digest, outcome.score, outcome.max_score, outcome.failed,
+    ledger.record(sub.student, Entry(run.ledger_key(sub), outcome.score, outcome.max_score, outcome.failed,
                                      outcome.reason, outcome.notes))
 
 
@@ -329,7 +340,7 @@ def _grade_all(course, module, settings, students, force, sandboxed, ledger, say
                             f"{course.root / 'submitted'}/<student>/{module.name}/")
         in_gradebook = gbook.recorded_scores(run.grading.gradebook, run.grading.course_id, module.name)
         todo = [s for s in submissions
-                if force or not ledger.is_current(s.student, s.digest) or s.student not in in_gradebook]
+                if force or not ledger.is_current(s.student, run.ledger_key(s)) or s.student not in in_gradebook]
         say(f"Grading {len(todo)} of {len(submissions)} submission(s) of {module.name} with "
             f"{settings.workers} worker(s){'' if sandboxed else ' WITHOUT SANDBOX'} "
             f"({len(submissions) - len(todo)} unchanged since last graded)")

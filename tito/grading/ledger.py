@@ -1,7 +1,8 @@
 """What has been graded: one JSON file per module, so an interrupted run resumes.
 
-``autograded/.tito/<module>.json`` maps each student to the content hash of
-the submission that was graded, its score and, when it failed, why. An entry
+``autograded/.tito/<module>.json`` maps each student to a hash of what was
+graded (the submission's files, the assignment's cells in the gradebook and
+the grader's package), its score and, when it failed, why. An entry
 is written only after the grades are in the gradebook and the autograded
 notebook is in place, and the file is replaced atomically: killing tito at
 any moment leaves either the old entry (the submission is graded again, and

@@ -23,7 +23,7 @@ def print_summary(rows, say: Callable[[str], None]) -> int:
             status += "  [" + "; ".join(row.notes) + "]"
         if not row.graded_now:
             status += "  (unchanged, not regraded)"
-        say(f"{row.student:<{width}}  {row.score:6.1f} / {row.max_score:<6.1f}{status and '  '}{status}")
+        say(f"{row.student:<{width}}  {row.score:6.1f} / {row.max_score:<6.1f}  {status}")
     failed = [r for r in rows if r.failed]
     say(f"\n{len(rows)} submission(s), {len(failed)} failed.")
     return 1 if failed else 0
