@@ -66,13 +66,14 @@ class KernelJail:
                 argv += ["--symlink", os.readlink(folder), folder]
             elif os.path.isdir(folder):
                 argv += ["--ro-bind", folder, folder]
-        # The course may live under a folder bound above: cover it before showing the Python env.
-        argv += ["--tmpfs", str(self.course_root)]
+        scratch = str(self.settings.scratch_mb * mib)
+        # Mounts apply in order, later ones on top: a fresh /tmp first, then a tmpfs over the
+        # course (it may live under a folder bound above, or under /tmp), then the Python
+        # environment read-only on top of both (a virtualenv may live in the course or in /tmp).
+        argv += ["--size", scratch, "--tmpfs", "/tmp", "--tmpfs", str(self.course_root)]
         for prefix in dict.fromkeys(Path(p).resolve() for p in (sys.base_prefix, sys.prefix)):
             argv += ["--ro-bind", str(prefix), str(prefix)]
-        scratch = str(self.settings.scratch_mb * mib)
-        argv += ["--size", scratch, "--tmpfs", "/tmp",
-                 "--ro-bind", str(self.lib), INSIDE_LIB,
+        argv += ["--ro-bind", str(self.lib), INSIDE_LIB,
                  "--ro-bind", str(KERNEL_DIR), INSIDE_KERNEL,
                  "--ro-bind", str(self.config_file), INSIDE_CONFIG,
                  "--bind", str(self.runtime_dir), str(self.runtime_dir),
