@@ -4,7 +4,9 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -95,6 +97,8 @@ def test_killed_run_resumes_without_losing_or_duplicating_grades(course):
     proc = run_tito(course, "grade", "autograde", "02", *selection)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"Grading {len(students) - len(graded_before)} of {len(students)}" in proc.stdout
+    left = [p for p in Path(tempfile.gettempdir()).glob("ttg-*/owner.pid") if p.read_text() == str(run.pid)]
+    assert left == [], "the next run removes the scratch folders of the killed one"
     scores = recorded_scores(course.root / "gradebook.db", "tinytorch", "02_toy")
     assert all(scores[s] == (5.0, 5.0) for s in students)
     ledger = json.loads(ledger_file.read_text())

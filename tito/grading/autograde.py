@@ -193,6 +193,27 @@ def nbgrader_error(output: str) -> str:
     return ((exceptions or errors or lines or ["no output"])[-1])[:200]
 
 
+SCRATCH_PREFIX = "ttg-"  # short: the ipc socket paths inside are limited to 108 bytes
+
+
+def make_scratch() -> Path:
+    """A temporary folder that says which tito process owns it (see ``remove_stale_scratch``)."""
+    scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX))
+    (scratch / "owner.pid").write_text(str(os.getpid()), encoding="ascii")
+    return scratch
+
+
+def remove_stale_scratch() -> None:
+    """Delete scratch folders left by a tito that was killed (its processes died with it)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
+        try:
+            os.kill(int((folder / "owner.pid").read_text(encoding="ascii")), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (OSError, ValueError):
+            pass  # not ours, being created, or owned by another user
+
+
 def grade_submission(run: Run, submission: Submission) -> Outcome:
     """Grade one submission in a scratch course; the caller merges the result."""
     started = time.monotonic()
@@ -200,7 +221,7 @@ def grade_submission(run: Run, submission: Submission) -> Outcome:
     if cannot_run:
         return Outcome(submission, gbook.zero_grades(run.cells), run.max_score, True, cannot_run, notes)
 
-    scratch = Path(tempfile.mkdtemp(prefix="ttg-"))  # short: ipc socket paths are limited to 108 bytes
+    scratch = make_scratch()
     try:
         outcome = _grade_in(run, submission, scratch, notes)
     except BaseException:
@@ -318,22 +339,10 @@ def autograde(course: Course, module: Module, settings: GradeSettings, *, studen
     ledger = Ledger.for_module(course.root, module.name)
     on_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if on_main_thread else None
+    remove_stale_scratch()
+    shared = make_scratch()
     try:
-        submissions, graded_now = _grade_all(course, module, settings, students, force, sandboxed, ledger, say)
-    finally:
-        if on_main_thread:
-            signal.signal(signal.SIGTERM, previous)
-    rows = []
-    for sub in submissions:
-        entry = ledger.entries[sub.student]
-        rows.append(Row(sub.student, entry.score, entry.max_score, entry.failed, entry.reason,
-                        entry.notes, sub.student in graded_now))
-    return rows
-
-
-def _grade_all(course, module, settings, students, force, sandboxed, ledger, say):
-    with tempfile.TemporaryDirectory(prefix="tito-grade-") as tmp:
-        run = prepare(course, module, settings, sandboxed, Path(tmp))
+        run = prepare(course, module, settings, sandboxed, shared)
         submissions = find_submissions(course, module, students)
         if not submissions:
             raise TitoError(f"no submissions of {module.name}: expected folders "
@@ -344,27 +353,39 @@ def _grade_all(course, module, settings, students, force, sandboxed, ledger, say
         say(f"Grading {len(todo)} of {len(submissions)} submission(s) of {module.name} with "
             f"{settings.workers} worker(s){'' if sandboxed else ' WITHOUT SANDBOX'} "
             f"({len(submissions) - len(todo)} unchanged since last graded)")
-        graded_now = set()
-        pool = ThreadPoolExecutor(max_workers=settings.workers)
-        futures = {}
-        try:
-            futures = {pool.submit(grade_submission, run, s): s for s in todo}
-            for done, future in enumerate(as_completed(futures), 1):
-                outcome = future.result()
-                try:
-                    record(run, ledger, outcome)
-                finally:
-                    if outcome.scratch:
-                        shutil.rmtree(outcome.scratch, ignore_errors=True)
-                graded_now.add(outcome.submission.student)
-                status = f"FAILED: {outcome.reason}" if outcome.failed else "ok"
-                say(f"  [{done:>{len(str(len(todo)))}}/{len(todo)}] {outcome.submission.student:<16} "
-                    f"{outcome.score:6.1f} / {outcome.max_score:<6.1f} {outcome.seconds:5.1f}s  {status}")
-        except BaseException:
-            stop(run, pool, futures)
-            raise
-        pool.shutdown()
-    return submissions, graded_now
+        graded_now = grade_in_parallel(run, todo, ledger, say)
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
+        if on_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+    return [Row(s.student, ledger.entries[s.student].score, ledger.entries[s.student].max_score,
+                ledger.entries[s.student].failed, ledger.entries[s.student].reason,
+                ledger.entries[s.student].notes, s.student in graded_now) for s in submissions]
+
+
+def grade_in_parallel(run: Run, todo: list[Submission], ledger: Ledger, say: Callable[[str], None]) -> set[str]:
+    """Grade ``todo`` with ``run.settings.workers`` at once, recording each as it finishes."""
+    graded_now = set()
+    pool = ThreadPoolExecutor(max_workers=run.settings.workers)
+    futures = {}
+    try:
+        futures = {pool.submit(grade_submission, run, s): s for s in todo}
+        for done, future in enumerate(as_completed(futures), 1):
+            outcome = future.result()
+            try:
+                record(run, ledger, outcome)
+            finally:
+                if outcome.scratch:
+                    shutil.rmtree(outcome.scratch, ignore_errors=True)
+            graded_now.add(outcome.submission.student)
+            status = f"FAILED: {outcome.reason}" if outcome.failed else "ok"
+            say(f"  [{done:>{len(str(len(todo)))}}/{len(todo)}] {outcome.submission.student:<16} "
+                f"{outcome.score:6.1f} / {outcome.max_score:<6.1f} {outcome.seconds:5.1f}s  {status}")
+    except BaseException:
+        stop(run, pool, futures)
+        raise
+    pool.shutdown()
+    return graded_now
 
 
 def _terminate(signum, frame):
