@@ -236,21 +236,21 @@ Never write into `grad`: it belongs to the caller.
 
 One more detail brings our float32 results to PyTorch's bits. PyTorch's CPU
 kernels behind `add(x, alpha=s)`, `lerp` and `addcmul` are *fused
-multiply-adds*: `a * s + c` is rounded once, not once after the product
-and again after the sum. NumPy has no fused multiply-add, but float64 can
-stand in: the product of two float32 numbers is exact in float64, so
-computing `a * s + c` there and rounding to float32 once gives the same bits.
-The given function `multiply_add(a, b, c, out, wide)` does that, with `wide`
-a pair of float64 scratch arrays. Without it, the one-bit differences pile
-up: after a few hundred momentum steps, float32 runs drift from PyTorch's by
-about $10^{-5}$ relative. With it, SGD's float32 runs equal PyTorch's bit for
-bit, at a price: the extra passes over float64 copies make an SGD step about
-twice as slow. Adam is another story: PyTorch's float32 square root (a vector math
+multiply-adds*: `a * s + c` is rounded once, not once after the product and
+again after the sum. NumPy has no fused multiply-add, but float64 can stand
+in: the product of two float32 numbers is exact in float64, so computing
+`a * s + c` there and rounding to float32 once gives the same bits. The given
+function `multiply_add(a, b, c, out, wide)` does that, with `wide` a pair of
+float64 scratch arrays. Without it, the one-bit differences pile up: after a
+few hundred momentum steps, float32 runs drift from PyTorch's by about
+$10^{-5}$ relative. With it, SGD's float32 runs equal PyTorch's bit for bit,
+at a price: the extra passes over float64 copies make an SGD step about twice
+as slow. Adam is another story: PyTorch's float32 square root (a vector math
 library on its CPU builds) sometimes differs in the last bit from the
-correctly rounded one NumPy computes, so no care with multiply-adds makes
-Adam exact, and the float64 detour costs time (it doubles the time of a
-step). Adam therefore uses plain NumPy arithmetic in PyTorch's order and
-agrees with it to about $10^{-6}$ relative after hundreds of float32 steps.
+correctly rounded one NumPy computes, so no care with multiply-adds makes Adam
+exact, and the float64 detour costs time (it doubles the time of a step). Adam
+therefore uses plain NumPy arithmetic in PyTorch's order and agrees with it to
+a few parts in a million after hundreds of float32 steps.
 
 The update functions receive *blocks*: slices of at most `BLOCK_BYTES` bytes of
 the flattened parameter, gradient and state, plus scratch arrays of the same
