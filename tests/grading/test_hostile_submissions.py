@@ -168,6 +168,14 @@ CASES = [
          "kernel died in cell add"),
     Case("infinite_loop", lambda c, s, r: with_cell(s, "mul", "while True:\n    pass\n"), 2, True,
          "cell mul ran over the 3s limit"),
+    Case("interrupt_ignorer", lambda c, s, r: with_cell(s, "mul", code("""
+        import time
+        while True:
+            try:
+                time.sleep(10)
+            except KeyboardInterrupt:
+                pass
+        """)), 2, True, "cell mul ran over the 3s limit"),
     Case("flooder", lambda c, s, r: with_cell(s, "mul", "for _ in range(200):\n    print('x' * 50_000)\n" + MUL),
          5, True, "output of cell mul cut at"),
 ]
