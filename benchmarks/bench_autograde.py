@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "grading"))
 sys.modules.setdefault("rfc3987_syntax", None)  # see tito/grading/nbgrader_main.py
 
-from conftest import make_course, release_notebook, solved_notebook, submit  # noqa: E402
+from grading_helpers import make_course, release_notebook, solved_notebook, submit  # noqa: E402
 from tito.grading.autograde import autograde  # noqa: E402
 from tito.grading.settings import GradeSettings  # noqa: E402
 

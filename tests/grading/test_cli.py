@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (TITO, toy_course, needs_bwrap, run_tito, solved_notebook, submit,
+from grading_helpers import (TITO, toy_course, needs_bwrap, run_tito, solved_notebook, submit,
                       tito_env, with_cell)
 from tito.grading.gradebook import recorded_scores
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import (toy_course, needs_bwrap, release_notebook, run_tito, solved_notebook, submit,
+from grading_helpers import (toy_course, needs_bwrap, release_notebook, run_tito, solved_notebook, submit,
                       with_cell)
 
 pytestmark = needs_bwrap

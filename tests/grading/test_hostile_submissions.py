@@ -20,7 +20,7 @@ from typing import Callable
 import pytest
 
 from tito.grading.sandbox import KERNEL_DIR
-from conftest import (cell, toy_course, needs_bwrap, release_notebook, run_tito,
+from grading_helpers import (cell, toy_course, needs_bwrap, release_notebook, run_tito,
                       solved_notebook, submit, tito, with_cell)
 
 pytestmark = needs_bwrap

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from conftest import REPO, make_course, needs_bwrap, release_notebook, run_tito, solved_notebook, submit
+from grading_helpers import REPO, make_course, needs_bwrap, release_notebook, run_tito, solved_notebook, submit
 
 pytestmark = needs_bwrap
 NEWEST = sorted(p for p in (REPO / "modules").iterdir() if p.name[:2].isdigit())[-1]
