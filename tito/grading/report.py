@@ -72,11 +72,13 @@ def histogram(path: Path, percents: list[float], title: str) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.hist(percents, bins=[i * 10 for i in range(11)], edgecolor="black")
     ax.set_xlabel("score (% of the maximum)")
     ax.set_ylabel("students")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(f"{title}: {len(percents)} submission(s)")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
