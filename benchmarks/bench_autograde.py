@@ -22,7 +22,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "grading"))
-sys.modules.setdefault("rfc3987_syntax", None)  # see tito/grading/nbgrader_main.py
+sys.modules.setdefault("rfc3987_syntax", None)  # see tito/nbgrader_main.py
 
 from grading_helpers import make_course, release_notebook, solved_notebook, submit  # noqa: E402
 from tito.grading.autograde import autograde  # noqa: E402

@@ -9,7 +9,6 @@ The pipeline, one module per step:
 - execute.py    nbgrader's Execute step, made to survive dead kernels and floods of output
 - gradebook.py  the per-submission scratch gradebook and the merge into the real one
 - ledger.py     what was graded (content hashes), so an interrupted run resumes
-- nbgrader_main.py  how nbgrader is run (environment, quicker start, dies with tito)
 - generate.py   `tito grade generate`: the module's cells into the gradebook
 - autograde.py  one submission in a scratch course and sandbox; many in parallel
 - feedback.py   HTML feedback with hidden tests removed from sources and outputs
@@ -20,5 +19,5 @@ The pipeline, one module per step:
 import sys as _sys
 
 # jsonschema imports the optional rfc3987_syntax when present, which builds a grammar for
-# about 2.5 CPU-seconds; notebook validation never needs it (see nbgrader_main.py).
+# about 2.5 CPU-seconds; notebook validation never needs it (see tito/nbgrader_main.py).
 _sys.modules.setdefault("rfc3987_syntax", None)

@@ -41,7 +41,7 @@ from tito.grading import gradebook as gbook
 from tito.grading.ledger import Entry, Ledger
 from tito.grading.submission import (Submission, check_submission, copy_regular_files, count_code_cells,
                                      find_submissions, restore_metadata)
-from tito.grading.nbgrader_main import nbgrader_argv, nbgrader_env
+from tito.jupyter import nbgrader_argv, private_env
 from tito.grading.sandbox import KERNEL_NAME, KernelJail, require_bwrap
 from tito.grading.settings import CourseGrading, GradeSettings
 
@@ -255,7 +255,7 @@ def _grade_in(run: Run, submission: Submission, scratch: Path, notes: list[str])
     state = scratch / "j"
     jail.write_kernelspec(state / "data", run.sandboxed)
     # jupyter_client puts a lone kernel's connection file in the temporary folder: make it ``runtime``.
-    env = nbgrader_env(state, JUPYTER_RUNTIME_DIR=str(runtime), TMPDIR=str(runtime),
+    env = private_env(state, JUPYTER_RUNTIME_DIR=str(runtime), TMPDIR=str(runtime),
                        TITO_GRADE_PARENT=str(os.getpid()))
 
     limit = run.settings.submission_timeout(run.cells.code_cells() + count_code_cells(shown))

@@ -20,7 +20,7 @@ from traitlets import Bool
 from tito.course import Course, Module
 from tito.errors import TitoError
 from tito.grading.ledger import Ledger
-from tito.grading.nbgrader_main import nbgrader_env, run_nbgrader
+from tito.jupyter import private_env, run_nbgrader
 
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 REMOVED = "[hidden test line removed]"
@@ -101,7 +101,7 @@ def generate_feedback(course: Course, module: Module, students: list[str] | None
                if s not in autograded and (not students or s in students)]
     if not autograded:
         raise TitoError(f"nothing autograded for {module.name}: run `tito grade autograde {module.name}` first")
-    env = nbgrader_env(course.root / "workspace" / "grading" / "jupyter")
+    env = private_env(course.root / "workspace" / "grading" / "jupyter")
     for student in students or ["*"]:
         run_nbgrader(["generate_feedback", module.name, "--force", "--log-level=WARN", f"--student={student}"],
                      cwd=course.root, env=env, what=f"writing the feedback of {module.name}")

@@ -9,7 +9,7 @@ from tito.course import Course, Module
 from tito.errors import TitoError
 from tito.grading.gradebook import db_url
 from tito.grading.settings import CourseGrading
-from tito.grading.nbgrader_main import nbgrader_env, run_nbgrader
+from tito.jupyter import private_env, run_nbgrader
 
 
 def generate(course: Course, module: Module) -> Path:
@@ -33,6 +33,6 @@ def generate(course: Course, module: Module) -> Path:
             ["generate_assignment", module.name, "--force", "--log-level=ERROR",
              f"--CourseDirectory.db_url={db_url(grading.gradebook)}",
              f"--CourseDirectory.course_id={grading.course_id}"],
-            cwd=scratch, env=nbgrader_env(scratch / ".jupyter"),
+            cwd=scratch, env=private_env(scratch / ".jupyter"),
             what=f"recording {module.name} in the gradebook")
     return grading.gradebook
