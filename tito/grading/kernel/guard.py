@@ -15,9 +15,11 @@ operator, builtins) as they were at start-up:
   ``sys.modules``;
 - before every graded cell (recognised by the SHA-256 of its source, which
   nbgrader has restored from the gradebook), names of the notebook's namespace
-  that were bound to a trusted module (``np``, ``math``) are bound to it again
-  and names shadowing a builtin the tests use (``abs``, ``isinstance``, ...)
-  are removed.
+  that were bound to a trusted module (``np``, ``math``) are bound to it again,
+  names shadowing a builtin the tests use (``abs``, ``isinstance``, ...)
+  are removed, and every name an earlier graded cell defined (the
+  ``test_unit_...`` functions a module test calls, helpers) is bound again to
+  what that graded cell defined.
 
 Each repair is printed on stderr as ``tito guard: restored NAME``, so it shows
 in the autograded notebook and in tito's summary. Code running in the kernel
@@ -86,6 +88,8 @@ class Guard:
             self._lock(module)
         self.bindings: dict[str, types.ModuleType] = {}
         self.trusted_ids = {id(m) for m in self.modules.values()}
+        self.test_names: dict[str, object] = {}  # what graded cells defined, for later graded cells
+        self._before_graded: dict[str, int] | None = None
 
     @staticmethod
     def _lock(module: types.ModuleType) -> None:
@@ -122,6 +126,10 @@ class Guard:
             if key in user_ns and user_ns[key] is not _pristine["builtins"].get(key):
                 del user_ns[key]
                 repaired.append(f"{key} (shadowed builtin)")
+        for key, value in self.test_names.items():
+            if user_ns.get(key, _MISSING) is not value:
+                user_ns[key] = value
+                repaired.append(f"{key} (defined by a graded cell)")
         return repaired
 
     def pre_run_cell(self, info) -> None:
@@ -129,6 +137,7 @@ class Guard:
         source = getattr(info, "raw_cell", "") or ""
         if hashlib.sha256(source.encode("utf-8")).hexdigest() in self.graded_sources:
             repaired += self.restore_namespace()
+            self._before_graded = {k: id(v) for k, v in self.shell.user_ns.items()}
         for name in repaired:
             print(f"tito guard: restored {name}", file=sys.stderr)
 
@@ -136,6 +145,13 @@ class Guard:
         for key, value in list(self.shell.user_ns.items()):
             if isinstance(value, types.ModuleType) and id(value) in self.trusted_ids:
                 self.bindings[key] = value
+        if self._before_graded is not None:
+            hidden = self.shell.user_ns_hidden  # IPython's own names: In, Out, _, _i1, ...
+            for key, value in list(self.shell.user_ns.items()):
+                if (key not in hidden and not key.startswith("_")
+                        and self._before_graded.get(key) != id(value)):
+                    self.test_names[key] = value
+            self._before_graded = None
 
 
 def install(shell, graded_sources: set[str]) -> Guard:
