@@ -71,10 +71,6 @@ class Course:
             "checkout (the folder with modules/ and nbgrader_config.py) or set TITO_COURSE"
         )
 
-    @property
-    def lib(self) -> Path:
-        return self.root / "tinytorch"
-
     def modules(self) -> list[Module]:
         folders = sorted(p.name for p in (self.root / "modules").iterdir() if MODULE_DIR.match(p.name))
         return [Module(self.root, name) for name in folders]
