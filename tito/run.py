@@ -95,6 +95,9 @@ def execute_notebook(nb, package_root: Path, workdir: Path, timeout: int = 120):
             client.execute()
         except (CellTimeoutError, DeadKernelError):
             pass  # the cell that failed carries the error; later cells did not run
+        finally:
+            if manager.has_kernel:
+                manager.shutdown_kernel(now=True)
     return nb
 
 
