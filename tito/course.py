@@ -12,6 +12,17 @@ MODULE_DIR = re.compile(r"^(\d\d)_([a-z][a-z0-9_]*)$")
 DEFAULT_EXP = re.compile(r"^#\|\s*default_exp\s+(\S+)\s*$", re.MULTILINE)
 
 
+def find_module(query: str, modules: list, where: str):
+    """The module of ``modules`` that ``query`` names: ``06``, ``6``, ``06_optimizers`` or
+    ``optimizers`` (a path to the module's folder works too)."""
+    query = Path(str(query).strip().rstrip("/")).name
+    for module in modules:
+        if query in (module.name, module.name[3:]) or (query.isdigit() and int(query) == int(module.name[:2])):
+            return module
+    known = ", ".join(m.name for m in modules) or "none"
+    raise TitoError(f"no module '{query}' in {where} (modules: {known})")
+
+
 @dataclass(frozen=True)
 class Module:
     """One course module, named like its folder: ``06_optimizers``."""
@@ -77,13 +88,7 @@ class Course:
 
     def module(self, query: str) -> Module:
         """Accepts ``06``, ``6``, ``06_optimizers`` or ``optimizers``."""
-        query = str(query).strip().strip("/")
-        query = Path(query).name if "/" in query else query
-        for module in self.modules():
-            if query in (module.name, module.short) or (query.isdigit() and int(query) == module.number):
-                return module
-        known = ", ".join(m.name for m in self.modules()) or "none"
-        raise TitoError(f"no module '{query}' in {self.root / 'modules'} (modules: {known})")
+        return find_module(query, self.modules(), str(self.root / "modules"))
 
     def modules_before(self, module: Module) -> list[Module]:
         return [m for m in self.modules() if m.number < module.number]

@@ -24,9 +24,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tito.course import MODULE_DIR, Course
+from tito.course import MODULE_DIR, Course, find_module
 from tito.errors import TitoError
-from tito.export import ensure_package, export_notebook
+from tito.export import ensure_package
 
 MARKER = "tito-workspace.json"
 DEFAULT_EXP = re.compile(r"#\|\s*default_exp\s+(\S+)")
@@ -114,12 +114,7 @@ class Workspace:
         return found
 
     def module(self, query: str) -> StudentModule:
-        query = str(query).strip().strip("/")
-        for module in self.modules():
-            if query in (module.name, module.name[3:]) or (query.isdigit() and int(query) == module.number):
-                return module
-        known = ", ".join(m.name for m in self.modules()) or "none"
-        raise TitoError(f"no module '{query}' here (modules: {known})")
+        return find_module(query, self.modules(), str(self.materials / "release"))
 
     def notebook(self, module: StudentModule) -> Path:
         return self.root / "modules" / module.name / module.notebook_name
