@@ -119,19 +119,6 @@ def test_python_numbers_on_either_side_keep_the_tensor_dtype(op, dtype):
         np.testing.assert_allclose(result.data, expected, rtol=1e-6)
 
 
-@pytest.mark.parametrize("op", sorted(BINARY))
-def test_numpy_scalars_count_as_numbers_like_in_torch(op):
-    torch = pytest.importorskip("torch")
-    fn = BINARY[op]
-    x_np = np.array([0.5, 1.0, 2.0], dtype=np.float32)
-    for scalar in [np.float64(1.5), np.int64(2), np.float32(1.5)]:
-        for result, reference in [(fn(Tensor(x_np), scalar), fn(torch.from_numpy(x_np), scalar)),
-                                  (fn(scalar, Tensor(x_np)), fn(scalar, torch.from_numpy(x_np)))]:
-            assert result.dtype == np.float32 == reference.numpy().dtype
-            np.testing.assert_allclose(result.data, reference.numpy(), rtol=1e-6)
-    assert (Tensor(np.ones(2)) * np.float32(2.0)).dtype == np.float64
-
-
 def test_reflected_ops_record_operands_in_expression_order():
     x = Tensor([1.0, 2.0], requires_grad=True)
     result = 5.0 - x

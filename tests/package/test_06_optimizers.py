@@ -1,4 +1,9 @@
-"""The exported optimizers of module 06 against torch.optim, plus the laws and behaviours users rely on."""
+"""The exported optimizers of module 06: agreement with torch.optim (recorded), and the behaviours users rely on.
+
+The comparisons use results recorded from torch.optim (record_torch_06.py,
+data/torch_optim_06.npz), so these tests run without torch. Each assertion
+names the function of the notebook to look at.
+"""
 
 import tracemalloc
 
@@ -8,225 +13,149 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import optimizer_cases as cases
 from tinytorch.core import optimizers
 from tinytorch.core.optimizers import SGD, Adam, AdamW, Optimizer
 from tinytorch.core.tensor import Tensor
 
 FAST = settings(max_examples=30, deadline=None)
-
-SGD_VARIANTS = {
-    "plain": {"lr": 0.1},
-    "momentum": {"lr": 0.05, "momentum": 0.9},
-    "dampening": {"lr": 0.05, "momentum": 0.9, "dampening": 0.3},
-    "nesterov": {"lr": 0.05, "momentum": 0.9, "nesterov": True},
-    "weight_decay": {"lr": 0.05, "weight_decay": 0.1},
-    "momentum_weight_decay": {"lr": 0.05, "momentum": 0.8, "weight_decay": 0.1},
-    "maximize": {"lr": 0.01, "momentum": 0.5, "weight_decay": 0.05, "maximize": True},
-}
-ADAM_VARIANTS = {
-    "plain": {"lr": 0.01},
-    "weight_decay": {"lr": 0.01, "weight_decay": 0.1},
-    "amsgrad": {"lr": 0.01, "amsgrad": True},
-    "maximize": {"lr": 0.01, "weight_decay": 0.05, "maximize": True},
-    "betas_eps": {"lr": 0.02, "betas": (0.8, 0.99), "eps": 1e-6},
-}
-ADAMW_VARIANTS = {
-    "plain": {"lr": 0.01},
-    "weight_decay": {"lr": 0.01, "weight_decay": 0.5},
-    "amsgrad": {"lr": 0.01, "weight_decay": 0.1, "amsgrad": True},
-    "maximize": {"lr": 0.01, "maximize": True},
-}
-VARIANTS = (
-    [("SGD", name, settings) for name, settings in SGD_VARIANTS.items()]
-    + [("Adam", name, settings) for name, settings in ADAM_VARIANTS.items()]
-    + [("AdamW", name, settings) for name, settings in ADAMW_VARIANTS.items()]
-)
 OURS = {"SGD": SGD, "Adam": Adam, "AdamW": AdamW}
+RECORDED = cases.load_recording()
 
 
-def initial_arrays(dtype):
-    """Parameters of several shapes, one of them not C-contiguous (a transposed array)."""
-    rng = np.random.default_rng(0)
-    return [
-        rng.standard_normal((7, 5)).astype(dtype),
-        rng.standard_normal(300).astype(dtype),
-        rng.standard_normal((6, 4)).astype(dtype).T,  # strided: updated without flattening
-        rng.standard_normal(()).astype(dtype),
-    ]
+def set_grad(param, grad):
+    param.grad = None if grad is None else Tensor(grad)
 
 
-def gradient_stream(arrays, steps):
-    """For each step, a function params -> grads (curvature * p + noise); None skips a parameter.
+def run_ours(kind, settings, dtype, steps, groups=False):
+    def make(params):
+        return OURS[kind](cases.group_layout(params) if groups else params, **settings)
 
-    The last-but-one parameter (index 1) gets a gradient only on every third
-    step, so per-parameter step counts differ from the optimizer's.
-    """
-    rng = np.random.default_rng(1)
-    curvatures = [rng.uniform(0.1, 3.0, a.shape).astype(a.dtype) for a in arrays]
-    noises = [[rng.standard_normal(a.shape).astype(a.dtype) * 0.1 for a in arrays] for _ in range(steps)]
-
-    def grads_at(step, values):
-        grads = [c * v + n for c, v, n in zip(curvatures, values, noises[step])]
-        if step % 3:
-            grads[1] = None
-        return grads
-
-    return grads_at
+    return cases.run(make, lambda a: Tensor(a.copy(order="K"), requires_grad=True), set_grad,
+                     lambda p: p.data, dtype, steps)
 
 
-def run_ours(kind, settings, dtype, steps, stop_after=None):
-    arrays = initial_arrays(dtype)
-    params = [Tensor(a.copy(order="K"), requires_grad=True) for a in arrays]
-    optimizer = OURS[kind](params, **settings)
-    grads_at = gradient_stream(arrays, steps)
-    for step in range(steps):
-        for param, grad in zip(params, grads_at(step, [p.data for p in params])):
-            param.grad = None if grad is None else Tensor(grad)
-        optimizer.step()
-    return [p.data for p in params]
+def compare_with_torch(kind, name, settings, dtype, steps, rtol, atol, groups=False):
+    ours = run_ours(kind, settings, dtype, steps, groups)
+    for index, mine in enumerate(ours):
+        reference = RECORDED[cases.key(kind, name, np.dtype(dtype).name, index)]
+        assert mine.dtype == dtype, (
+            f"{kind} {settings}: a {np.dtype(dtype).name} parameter became {mine.dtype} "
+            f"(see {cases.UPDATE_FUNCTION[kind]})")
+        np.testing.assert_allclose(
+            mine, reference, rtol=rtol, atol=atol,
+            err_msg=f"{kind}({settings}) after {steps} {np.dtype(dtype).name} steps differs from torch.optim.{kind} "
+                    f"on parameter {index} of shape {reference.shape} (parameter 1 gets a gradient on every "
+                    f"third step only; see {cases.UPDATE_FUNCTION[kind]})")
 
 
-def run_torch(kind, settings, dtype, steps):
-    torch = pytest.importorskip("torch")
-    arrays = initial_arrays(dtype)
-    params = [torch.tensor(a, requires_grad=True) for a in arrays]
-    optimizer = getattr(torch.optim, kind)(params, foreach=False, **settings)
-    grads_at = gradient_stream(arrays, steps)
-    for step in range(steps):
-        for param, grad in zip(params, grads_at(step, [p.detach().numpy() for p in params])):
-            param.grad = None if grad is None else torch.tensor(grad)
-        optimizer.step()
-    return [p.detach().numpy() for p in params]
+# ----- agreement with torch.optim (recorded) ----------------------------------
 
-
-@pytest.fixture
-def small_blocks(monkeypatch):
-    """Blocks of 64 bytes, so every parameter above is updated in several blocks."""
-    monkeypatch.setattr(optimizers, "BLOCK_BYTES", 64)
-
-
-# ----- agreement with torch.optim -------------------------------------------
-
-@pytest.mark.parametrize("kind,name,settings", VARIANTS, ids=[f"{k}-{n}" for k, n, _ in VARIANTS])
+@pytest.mark.parametrize("kind,name,settings", cases.VARIANTS, ids=[f"{k}-{n}" for k, n, _ in cases.VARIANTS])
 def test_float64_trajectory_matches_torch_to_roundoff(kind, name, settings):
-    ours = run_ours(kind, settings, np.float64, 300)
-    theirs = run_torch(kind, settings, np.float64, 300)
-    for mine, reference in zip(ours, theirs):
-        assert mine.dtype == np.float64
-        np.testing.assert_allclose(mine, reference, rtol=1e-11, atol=1e-13)
+    compare_with_torch(kind, name, settings, np.float64, cases.FLOAT64_STEPS, rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize("kind,name,settings", VARIANTS, ids=[f"{k}-{n}" for k, n, _ in VARIANTS])
+@pytest.mark.parametrize("kind,name,settings", cases.VARIANTS, ids=[f"{k}-{n}" for k, n, _ in cases.VARIANTS])
 def test_float32_trajectory_matches_torch_closely(kind, name, settings):
-    ours = run_ours(kind, settings, np.float32, 100)
-    theirs = run_torch(kind, settings, np.float32, 100)
-    for mine, reference in zip(ours, theirs):
-        assert mine.dtype == np.float32
-        np.testing.assert_allclose(mine, reference, rtol=2e-5, atol=2e-6)
+    """float32 agrees to rtol 2e-5: torch's fused multiply-adds round differently (notebook section 7)."""
+    compare_with_torch(kind, name, settings, np.float32, cases.FLOAT32_STEPS, rtol=2e-5, atol=2e-6)
 
 
-def torch_fuses_multiply_adds():
-    """Whether torch's CPU kernels here are the vectorised ones whose add(alpha=)/lerp/addcmul use FMA."""
-    torch = pytest.importorskip("torch")
-    return torch.backends.cpu.get_cpu_capability() in ("AVX2", "AVX512")
-
-
-def test_multiply_add_rounds_once_like_torch_kernels():
-    torch = pytest.importorskip("torch")
-    if not torch_fuses_multiply_adds():
-        pytest.skip("torch runs its non-vectorised CPU kernels here")
-    rng = np.random.default_rng(0)
-    a, b, c = (rng.standard_normal(100_003).astype(np.float32) for _ in range(3))
-    wide = [np.empty(a.size), np.empty(a.size)]
-    A, B, C = (torch.from_numpy(x.copy()) for x in (a, b, c))
-    out = np.empty_like(a)
-    np.testing.assert_array_equal(optimizers.multiply_add(b, -0.1, a, out, wide), A.add(B, alpha=-0.1).numpy())
-    np.testing.assert_array_equal(optimizers.multiply_add(b - a, np.float32(1 - 0.9), a, out, wide),
-                                  A.lerp(B, 1 - 0.9).numpy())
-    scaled = np.float32(1 - 0.999) * b
-    np.testing.assert_array_equal(optimizers.multiply_add(scaled, b, a, out, wide),
-                                  A.addcmul(B, B, value=1 - 0.999).numpy())
-    assert not np.array_equal(out, a + scaled * b), "the data should tell one rounding from two"
-
-
-@pytest.mark.parametrize("name,settings", list(SGD_VARIANTS.items()), ids=list(SGD_VARIANTS))
-def test_float32_sgd_equals_torch_bit_for_bit(name, settings):
-    if not torch_fuses_multiply_adds():
-        pytest.skip("torch runs its non-vectorised CPU kernels here")
-    ours = run_ours("SGD", settings, np.float32, 300)
-    theirs = run_torch("SGD", settings, np.float32, 300)
-    for mine, reference in zip(ours, theirs):
-        np.testing.assert_array_equal(mine, reference)
-
-
-@pytest.mark.parametrize("kind,name,settings", VARIANTS[::3], ids=[f"{k}-{n}" for k, n, _ in VARIANTS[::3]])
-def test_blocked_updates_equal_whole_array_updates(small_blocks, kind, name, settings):
-    blocked = run_ours(kind, settings, np.float64, 30)
-    optimizers.BLOCK_BYTES = 1 << 30
-    whole = run_ours(kind, settings, np.float64, 30)
-    for a, b in zip(blocked, whole):
-        np.testing.assert_array_equal(a, b)
-
-
-sgd_settings = st.fixed_dictionaries({
-    "lr": st.floats(1e-4, 0.2), "momentum": st.sampled_from([0.0, 0.5, 0.9, 0.99]),
-    "dampening": st.sampled_from([0.0, 0.1, 0.5]), "weight_decay": st.sampled_from([0.0, 1e-3, 0.3]),
-    "nesterov": st.booleans(), "maximize": st.booleans(),
-}).filter(lambda s: not s["nesterov"] or (s["momentum"] > 0 and s["dampening"] == 0))
-adam_settings = st.fixed_dictionaries({
-    "lr": st.floats(1e-4, 0.2), "betas": st.tuples(st.sampled_from([0.0, 0.5, 0.9]), st.sampled_from([0.9, 0.999])),
-    "eps": st.sampled_from([1e-8, 1e-3]), "weight_decay": st.sampled_from([0.0, 1e-3, 0.3]),
-    "amsgrad": st.booleans(), "maximize": st.booleans(),
-})
-
-
-@FAST
-@given(kind_settings=st.one_of(st.tuples(st.just("SGD"), sgd_settings),
-                               st.tuples(st.sampled_from(["Adam", "AdamW"]), adam_settings)))
-def test_random_hyperparameters_match_torch(kind_settings):
-    kind, settings = kind_settings
-    ours = run_ours(kind, settings, np.float64, 25)
-    theirs = run_torch(kind, settings, np.float64, 25)
-    for mine, reference in zip(ours, theirs):
-        np.testing.assert_allclose(mine, reference, rtol=1e-11, atol=1e-12)
+@pytest.mark.parametrize("kind,name,settings", cases.RANDOM_CASES, ids=[n for _, n, _ in cases.RANDOM_CASES])
+def test_random_hyperparameters_match_torch(kind, name, settings):
+    compare_with_torch(kind, name, settings, np.float64, cases.RANDOM_STEPS, rtol=1e-10, atol=1e-12)
 
 
 def test_param_groups_match_torch():
-    torch = pytest.importorskip("torch")
-    arrays = initial_arrays(np.float64)
-    ours = [Tensor(a.copy(), requires_grad=True) for a in arrays]
-    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
-    groups = lambda ps: [{"params": ps[:2], "lr": 0.05, "weight_decay": 0.2}, {"params": ps[2:]}]
-    mine = AdamW(groups(ours), lr=0.01, amsgrad=True)
-    reference = torch.optim.AdamW(groups(theirs), lr=0.01, amsgrad=True, foreach=False)
-    grads_at = gradient_stream(arrays, 80)
-    for step in range(80):
-        for param, twin, grad in zip(ours, theirs, grads_at(step, [p.data for p in ours])):
-            param.grad = None if grad is None else Tensor(grad)
-            twin.grad = None if grad is None else torch.tensor(grad)
-        mine.step()
-        reference.step()
-    for param, twin in zip(ours, theirs):
-        np.testing.assert_allclose(param.data, twin.detach().numpy(), rtol=1e-11, atol=1e-13)
-    assert [g["lr"] for g in mine.param_groups] == [0.05, 0.01]
-    assert [g["weight_decay"] for g in mine.param_groups] == [0.2, 0.01]
+    compare_with_torch("AdamW", "groups", {"lr": 0.01, "amsgrad": True}, np.float64, cases.GROUP_STEPS,
+                       rtol=1e-10, atol=1e-12, groups=True)
+    params = [Tensor(a.copy(), requires_grad=True) for a in cases.initial_arrays(np.float64)]
+    optimizer = AdamW(cases.group_layout(params), lr=0.01)
+    assert [g["lr"] for g in optimizer.param_groups] == [0.05, 0.01]
+    assert [g["weight_decay"] for g in optimizer.param_groups] == [0.2, 0.01]
 
 
-def test_state_dict_has_torch_layout():
-    torch = pytest.importorskip("torch")
-    for kind, settings in [("SGD", {"momentum": 0.9}), ("Adam", {"amsgrad": True}), ("AdamW", {})]:
-        ours = [Tensor(np.ones(3), requires_grad=True), Tensor(np.ones(2), requires_grad=True)]
-        theirs = [torch.ones(3, dtype=torch.float64, requires_grad=True), torch.ones(2, dtype=torch.float64, requires_grad=True)]
-        ours[0].grad, theirs[0].grad = Tensor(np.ones(3)), torch.ones(3, dtype=torch.float64)
-        mine = OURS[kind](ours, **settings)
-        reference = getattr(torch.optim, kind)(theirs, **settings)
-        mine.step()
-        reference.step()
-        state, expected = mine.state_dict(), reference.state_dict()
-        assert set(state["state"]) == set(expected["state"]) == {0}
-        assert set(state["state"][0]) == set(expected["state"][0])
-        assert [g["params"] for g in state["param_groups"]] == [g["params"] for g in expected["param_groups"]]
-        assert set(state["param_groups"][0]) <= set(expected["param_groups"][0])
+@pytest.mark.parametrize("kind", ["SGD", "Adam", "AdamW"])
+def test_state_dict_has_torch_layout(kind):
+    settings = {"SGD": {"momentum": 0.9}, "Adam": {"amsgrad": True}, "AdamW": {}}[kind]
+    params = [Tensor(np.ones(3), requires_grad=True), Tensor(np.ones(2), requires_grad=True)]
+    params[0].grad = Tensor(np.ones(3))
+    optimizer = OURS[kind](params, **settings)
+    optimizer.step()
+    state = optimizer.state_dict()
+    assert sorted(state["state"]) == list(RECORDED[cases.key(kind, "state_indices")])
+    assert sorted(state["state"][0]) == list(RECORDED[cases.key(kind, "state_keys")])
+    assert set(state["param_groups"][0]) <= set(RECORDED[cases.key(kind, "group_keys")])
+
+
+# ----- the rules of section 3.2: in place, grad untouched, slices ---------------------
+
+@pytest.mark.parametrize("kind,name,settings", cases.VARIANTS, ids=[f"{k}-{n}" for k, n, _ in cases.VARIANTS])
+def test_update_is_in_place_and_never_writes_the_gradient(kind, name, settings):
+    param = Tensor(np.linspace(-1.0, 1.0, 12, dtype=np.float32).reshape(3, 4), requires_grad=True)
+    data = param.data
+    grad = np.linspace(0.5, -0.3, 12, dtype=np.float32).reshape(3, 4)
+    optimizer = OURS[kind]([param], **settings)
+    for _ in range(2):
+        param.grad = grad
+        optimizer.step()
+        assert np.array_equal(grad, np.linspace(0.5, -0.3, 12, dtype=np.float32).reshape(3, 4)), (
+            f"{kind}({settings}) wrote into the gradient array; compute new arrays instead "
+            f"(g = -grad, g = g + weight_decay * param) in {cases.UPDATE_FUNCTION[kind]}")
+    assert param.data is data, f"{kind}: param.data was replaced by another array"
+    assert not np.array_equal(data, np.linspace(-1.0, 1.0, 12, dtype=np.float32).reshape(3, 4)), (
+        f"{kind}({settings}): the parameter did not move; update the array in place (param -= ...) "
+        f"in {cases.UPDATE_FUNCTION[kind]}")
+
+
+@pytest.mark.parametrize("make", [lambda p: SGD(p, lr=0.01, momentum=0.9, weight_decay=1e-4, nesterov=True),
+                                  lambda p: Adam(p, weight_decay=1e-4, maximize=True),
+                                  lambda p: AdamW(p, amsgrad=True)],
+                         ids=["SGD", "Adam", "AdamW"])
+def test_a_step_allocates_slices_not_parameters(make):
+    """Temporaries are fine, but the driver hands the update slices: a step never allocates a parameter's worth."""
+    rng = np.random.default_rng(0)
+    param = Tensor(rng.standard_normal(4_000_000).astype(np.float32), requires_grad=True)
+    small = Tensor(rng.standard_normal((30, 20)).astype(np.float32), requires_grad=True)
+    param.grad = Tensor(rng.standard_normal(4_000_000).astype(np.float32))
+    small.grad = rng.standard_normal((30, 20)).astype(np.float32)
+    optimizer = make([param, small])
+    data = param.data
+    optimizer.step()  # creates the state
+    tracemalloc.start()
+    try:
+        start, _ = tracemalloc.get_traced_memory()
+        optimizer.step()
+        current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert param.data is data
+    assert peak - start < 0.25 * data.nbytes, (
+        f"a step on a {data.nbytes / 1e6:.0f} MB parameter allocated {(peak - start) / 1e6:.1f} MB at its peak: "
+        f"more than a quarter of the parameter, though each call of the update gets slices of "
+        f"{optimizers.SLICE_BYTES / 1e6:.2f} MB")
+    assert current - start < 4096, "a step should keep no new memory once it returns"
+
+
+@pytest.mark.parametrize("kind,name,settings", cases.VARIANTS[::2], ids=[f"{k}-{n}" for k, n, _ in cases.VARIANTS[::2]])
+def test_slices_give_the_same_result_as_whole_arrays(monkeypatch, kind, name, settings):
+    monkeypatch.setattr(optimizers, "SLICE_BYTES", 64)  # every parameter above is updated in several slices
+    sliced = run_ours(kind, settings, np.float64, 30)
+    monkeypatch.setattr(optimizers, "SLICE_BYTES", 1 << 30)
+    whole = run_ours(kind, settings, np.float64, 30)
+    for a, b in zip(sliced, whole):
+        np.testing.assert_array_equal(a, b, err_msg=f"{kind}: the update should act coordinate by coordinate "
+                                                    f"(see {cases.UPDATE_FUNCTION[kind]})")
+
+
+def test_non_contiguous_parameter_is_updated_in_place():
+    data = np.arange(12.0).reshape(3, 4).T
+    param = Tensor(data, requires_grad=True)
+    param.grad = Tensor(np.ones((4, 3)))
+    Adam([param], lr=0.5).step()
+    assert param.data is data
+    np.testing.assert_allclose(data, np.arange(12.0).reshape(3, 4).T - 0.5, atol=1e-6)
 
 
 # ----- state dict: resume exactly ---------------------------------------------
@@ -235,13 +164,13 @@ def test_state_dict_has_torch_layout():
                                            ("Adam", {"lr": 0.01, "amsgrad": True}),
                                            ("AdamW", {"lr": 0.01, "weight_decay": 0.1})])
 def test_state_dict_round_trip_resumes_exactly(kind, settings):
-    arrays = initial_arrays(np.float32)
-    grads_at = gradient_stream(arrays, 20)
+    arrays = cases.initial_arrays(np.float32)
+    grads_at = cases.gradient_stream(arrays, 20)
 
     def train(params, optimizer, steps):
         for step in steps:
             for param, grad in zip(params, grads_at(step, [p.data for p in params])):
-                param.grad = None if grad is None else Tensor(grad)
+                set_grad(param, grad)
             optimizer.step()
 
     straight = [Tensor(a.copy(), requires_grad=True) for a in arrays]
@@ -304,10 +233,11 @@ def test_bad_hyperparameters_are_named(make, message):
 
 @pytest.mark.parametrize("kind", [Optimizer, SGD, Adam, AdamW])
 def test_bad_parameters_are_refused(kind):
+    """_check_parameter names the index and the type; the given bookkeeping refuses the rest."""
     good = Tensor([1.0], requires_grad=True)
-    with pytest.raises(TypeError, match=r"Parameter 1 .*list"):
+    with pytest.raises(TypeError, match=r"1.*list|list.*1"):
         kind([good, [1.0, 2.0]])
-    with pytest.raises(ValueError, match=r"Parameter 1 does not require gradients"):
+    with pytest.raises(ValueError, match=r"1.*does not require gradients|does not require gradients.*1"):
         kind([good, Tensor([1.0])])
     with pytest.raises(ValueError, match="empty"):
         kind([])
@@ -322,43 +252,6 @@ def test_grad_of_the_wrong_shape_is_named():
     param.grad = Tensor(np.ones(3))
     with pytest.raises(ValueError, match=r"Parameter 0 has shape \(2, 3\) but its grad has shape \(3,\)"):
         SGD([param]).step()
-
-
-# ----- in place, no allocation -------------------------------------------------
-
-@pytest.mark.parametrize("make", [lambda p: SGD(p, lr=0.01, momentum=0.9, weight_decay=1e-4, nesterov=True),
-                                  lambda p: Adam(p, weight_decay=1e-4, maximize=True),
-                                  lambda p: AdamW(p, amsgrad=True)],
-                         ids=["SGD", "Adam", "AdamW"])
-def test_step_updates_in_place_without_allocating(make):
-    rng = np.random.default_rng(0)
-    param = Tensor(rng.standard_normal(1_000_000).astype(np.float32), requires_grad=True)
-    small = Tensor(rng.standard_normal((30, 20)).astype(np.float32), requires_grad=True)
-    param.grad = Tensor(rng.standard_normal(1_000_000).astype(np.float32))
-    small.grad = rng.standard_normal((30, 20)).astype(np.float32)
-    optimizer = make([param, small])
-    data = param.data
-    optimizer.step()  # creates the state and scratch buffers
-    tracemalloc.start()
-    try:
-        start, _ = tracemalloc.get_traced_memory()
-        optimizer.step()
-        optimizer.step()
-        current, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert param.data is data
-    assert peak - start < 0.01 * data.nbytes, f"a step allocated {peak - start} bytes at its peak"
-    assert current - start < 4096
-
-
-def test_non_contiguous_parameter_is_updated_in_place():
-    data = np.arange(12.0).reshape(3, 4).T
-    param = Tensor(data, requires_grad=True)
-    param.grad = Tensor(np.ones((4, 3)))
-    Adam([param], lr=0.5).step()
-    assert param.data is data
-    np.testing.assert_allclose(data, np.arange(12.0).reshape(3, 4).T - 0.5, atol=1e-6)
 
 
 # ----- laws --------------------------------------------------------------------
@@ -382,7 +275,7 @@ def test_zero_learning_rate_changes_nothing(values, seed, config):
     for _ in range(3):
         param.grad = Tensor(rng.standard_normal(values.shape) * 10)
         optimizer.step()
-    np.testing.assert_array_equal(param.data, values)
+    np.testing.assert_array_equal(param.data, values, err_msg="with lr=0 no parameter may move")
 
 
 @FAST
@@ -400,16 +293,18 @@ def test_maximize_is_minimize_with_the_gradient_negated(values, seed, config):
         descending.grad = Tensor(-grad if up.maximize else grad)
         up.step()
         down.step()
-    np.testing.assert_array_equal(climbing.data, descending.data)
+    np.testing.assert_allclose(climbing.data, descending.data, rtol=1e-12, atol=1e-12,
+                               err_msg="maximize should negate the gradient first, before weight decay")
 
 
 @FAST
 @given(values=finite, grad=st.floats(-1e3, 1e3), lr=st.floats(1e-4, 1.0))
-def test_plain_sgd_is_exactly_one_gradient_step(values, grad, lr):
+def test_plain_sgd_is_one_gradient_step(values, grad, lr):
     param = Tensor(values.copy(), requires_grad=True)
     param.grad = np.full(values.shape, grad)
     SGD([param], lr=lr).step()
-    np.testing.assert_array_equal(param.data, values - lr * grad)
+    np.testing.assert_allclose(param.data, values - lr * grad, rtol=1e-15, atol=1e-12,
+                               err_msg="plain SGD is param - lr * grad (see sgd_update)")
 
 
 # ----- behaviours of the spec ------------------------------------------------------
@@ -427,7 +322,7 @@ def test_step_count_zero_grad_and_lazy_state(kind):
     assert buffers[0] is not None and buffers[1] is None
     assert b.data[0] == 3.0
     optimizer.zero_grad()
-    assert a.grad is None and b.grad is None
+    assert a.grad is None and b.grad is None, "zero_grad() should set every .grad to None (see zero_grad)"
     optimizer.step()  # nothing has a gradient: nothing moves
     assert optimizer.step_count == 2
 
@@ -473,6 +368,10 @@ def test_setting_lr_reaches_every_group():
     assert optimizer.lr == 0.1
     optimizer.lr = 0.2
     assert [group["lr"] for group in optimizer.param_groups] == [0.2, 0.2]
+    optimizer.param_groups[1]["lr"] = 0.0  # what a schedule on one group does
+    a.grad, b.grad = Tensor([1.0]), Tensor([1.0])
+    optimizer.step()
+    assert np.isclose(a.data[0], 0.8) and b.data[0] == 1.0, "each group's own lr should be used in its step"
     optimizer = Adam([a])
     optimizer.beta2 = 0.99
     assert optimizer.param_groups[0]["betas"] == (0.9, 0.99)
