@@ -1,27 +1,27 @@
-"""Time one optimizer step of SGD (momentum), Adam and AdamW on float32 parameters.
+"""Time one optimizer step of SGD (momentum), Adam and AdamW on float32 parameters, side by side with torch.optim.
 
-For each size the table compares four implementations of the same update:
+For each size the table compares, measured in one run and interleaved
+(each repeat times every implementation once, and the fastest repeat of each
+is kept: the least disturbed by other work on a shared machine):
 
-* tinytorch: `tinytorch.core.optimizers` (in place, on cache-sized blocks);
-* naive: the same formulas written as NumPy expressions that allocate;
-* torch: `torch.optim` with `foreach=False` (one tensor at a time) and with
-  `fused=True` (one compiled kernel), when torch is installed.
+* tinytorch: the exported `tinytorch.core.optimizers` (the plain NumPy update
+  functions of module 06, called on cache-sized slices by the given driver);
+* naive numpy: the same formulas as NumPy expressions on whole arrays;
+* torch foreach=False: `torch.optim` one tensor at a time (its single-tensor
+  path), with `torch.set_num_threads(1)` like NumPy's single thread;
+* torch fused=True: torch's one compiled kernel, for reference.
 
-It also measures the machine's memory bandwidth with a large NumPy add, and
-reports each time as a fraction of the bandwidth bound: the time needed just
-to move the arrays a step must read and write (SGD with momentum reads p, g, b
-and writes p, b: 5 arrays; Adam and AdamW read p, g, m, v and write p, m, v:
-7 arrays). Allocations are tracemalloc's peak above the starting level during
-one step (NumPy reports its buffers to tracemalloc; torch's are not visible).
+Targets (module 06): tinytorch no slower than 1.25x torch foreach=False at
+1e7 parameters and within 2x at 1e6. Each time is also given as a fraction
+of the bandwidth bound: the time needed just to move the arrays a step must
+read and write (SGD with momentum reads p, g, b and writes p, b: 5 arrays;
+Adam and AdamW read p, g, m, v and write p, m, v: 7 arrays).
 
-    python benchmarks/bench_optimizers.py [--sizes 1e3 1e5 1e6 1e7] [--seconds 0.5] [--torch-threads N]
+    python benchmarks/bench_optimizers.py [--sizes 1e6 1e7] [--repeats 15]
 """
 
 import argparse
-import os
 import time
-import tracemalloc
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -35,6 +35,7 @@ except ImportError:  # the torch columns are left out
 
 LR, MOMENTUM, BETAS, EPS, WEIGHT_DECAY = 1e-3, 0.9, (0.9, 0.999), 1e-8, 0.01
 ARRAYS_MOVED = {"SGD momentum": 5, "Adam": 7, "AdamW": 7}
+TARGETS = {1_000_000: 2.0, 10_000_000: 1.25}  # size -> largest allowed tinytorch / torch foreach=False
 
 
 # ----- the naive updates: one NumPy expression per formula line ----------------------
@@ -83,68 +84,45 @@ def torch_step(name, values, grad, **engine):
 
 # ----- measuring -----------------------------------------------------------------------
 
-def seconds_per_call(run, budget):
-    """Fastest call of `run()` over about `budget` seconds (at least 5 calls, after 2 warm-up calls).
+def fastest_interleaved(steps, repeats):
+    """Seconds of the fastest call of each step, the steps timed in turn within each repeat.
 
-    The minimum is the time least disturbed by other work on the machine; costs
-    paid on every call (allocating, page faults) are still in it.
+    Interleaving makes every implementation meet the same disturbances; the
+    minimum is the call least disturbed. Two warm-up calls each come first
+    (the first step creates the optimizer state).
     """
-    run()
-    run()
-    start = time.perf_counter()
-    run()
-    once = time.perf_counter() - start
-    times = []
-    for _ in range(max(5, min(1000, int(budget / max(once, 1e-9))))):
-        start = time.perf_counter()
+    for run in steps.values():
         run()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        run()
+    times = {name: [] for name in steps}
+    for _ in range(repeats):
+        for name, run in steps.items():
+            start = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - start)
+    return {name: min(values) for name, values in times.items()}
 
 
-def peak_allocation(run):
-    """Peak bytes allocated above the starting level during one `run()` (after a warm-up call)."""
-    run()
-    tracemalloc.start()
-    start, _ = tracemalloc.get_traced_memory()
-    run()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return peak - start
+def memory_bandwidth(repeats):
+    """Bytes per second of the in-place add `a += b` on two 100 MB float32 arrays (reads 2, writes 1), one thread."""
+    a, b = np.zeros(25_000_000, np.float32), np.ones(25_000_000, np.float32)
+    seconds = fastest_interleaved({"add": lambda: np.add(a, b, out=a)}, repeats)["add"]
+    return 3 * a.nbytes / seconds
 
 
-def memory_bandwidth(budget):
-    """Bytes per second of the in-place add `a += b` on two 100 MB float32 arrays (reads 2, writes 1).
-
-    In place, like the optimizers: writing into an array just read costs no
-    extra read, so the traffic is exactly 3 arrays.
-
-    The best of one thread and of one thread per core (each adding its own
-    slice; NumPy releases the GIL inside the add), since one core alone may
-    not saturate the memory bus.
-    """
-    size = 25_000_000
-    a, b = np.zeros(size, np.float32), np.ones(size, np.float32)
-    workers = os.cpu_count() or 1
-    slices = [slice(i * size // workers, (i + 1) * size // workers) for i in range(workers)]
-    with ThreadPoolExecutor(workers) as pool:
-        def parallel_add():
-            list(pool.map(lambda part: np.add(a[part], b[part], out=a[part]), slices))
-        fastest = min(seconds_per_call(lambda: np.add(a, b, out=a), budget), seconds_per_call(parallel_add, budget))
-    return 3 * a.nbytes / fastest
-
-
-def benchmark(sizes, budget):
-    bandwidth = memory_bandwidth(budget)
-    print(f"memory bandwidth (in-place add over 2 x 100 MB, best of 1 and {os.cpu_count()} threads): "
-          f"{bandwidth / 1e9:.1f} GB/s")
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s)" if torch else "torch not installed")
+def benchmark(sizes, repeats):
+    bandwidth = memory_bandwidth(repeats)
+    print(f"memory bandwidth (one thread, in-place add over 2 x 100 MB): {bandwidth / 1e9:.1f} GB/s")
+    if torch is not None:
+        torch.set_num_threads(1)
+        print(f"torch {torch.__version__}, {torch.get_num_threads()} thread; fastest of {repeats} interleaved repeats")
+    else:
+        print(f"torch not installed; fastest of {repeats} interleaved repeats")
     print()
-    header = (f"{'optimizer':<13}{'params':>8}  {'implementation':<18}{'ms/step':>9}{'tinytorch':>11}"
-              f"{'of bound':>10}{'alloc MB':>10}")
+    header = f"{'optimizer':<13}{'params':>8}  {'implementation':<20}{'ms/step':>9}{'/ torch':>9}{'of bound':>10}"
     print(header)
     print("-" * len(header))
-    results = {}
+    verdicts = []
     for name, arrays_moved in ARRAYS_MOVED.items():
         for size in sizes:
             rng = np.random.default_rng(0)
@@ -157,40 +135,33 @@ def benchmark(sizes, budget):
             if torch is not None:
                 steps["torch foreach=False"] = torch_step(name, values, grad, foreach=False)
                 steps["torch fused=True"] = torch_step(name, values, grad, fused=True)
-            times = {impl: seconds_per_call(run, budget) for impl, run in steps.items()}
+            times = fastest_interleaved(steps, repeats)
+            reference = times.get("torch foreach=False")
             bound = arrays_moved * values.nbytes / bandwidth
             for impl, seconds in times.items():
-                allocated = f"{peak_allocation(steps[impl]) / 1e6:>10.3f}" if not impl.startswith("torch") else f"{'n/a':>10}"
-                ratio = "" if impl == "tinytorch" else f"{seconds / times['tinytorch']:.2f}x"
-                print(f"{name:<13}{size:>8.0e}  {impl:<18}{seconds * 1e3:>9.3f}{ratio:>11}"
-                      f"{bound / seconds:>10.2f}{allocated}")
-                results[name, size, impl] = seconds
+                ratio = f"{seconds / reference:.2f}x" if reference else ""
+                print(f"{name:<13}{size:>8.0e}  {impl:<20}{seconds * 1e3:>9.3f}{ratio:>9}{bound / seconds:>10.2f}")
+            if reference and size in TARGETS:
+                ratio = times["tinytorch"] / reference
+                verdicts.append(f"{name} at {size:.0e}: tinytorch takes {ratio:.2f}x torch foreach=False's time "
+                                f"({'meets' if ratio <= TARGETS[size] else 'misses'} the {TARGETS[size]}x target)")
             del steps
             print()
-    print("'tinytorch' column: how many times longer than tinytorch's step a row takes (>1: tinytorch is faster).")
+    print("'/ torch': time relative to torch.optim with foreach=False (below 1: faster than torch).")
     print("'of bound': bandwidth-bound time / measured time (1.0 = moving the arrays once at full bandwidth;")
     print("above 1 means the arrays fit in cache).")
-    largest = max(sizes)
-    if torch is not None and ("Adam", largest, "torch foreach=False") in results:
-        speedup = results["Adam", largest, "torch foreach=False"] / results["Adam", largest, "tinytorch"]
-        summary = f"Adam at {largest:.0e} float32: tinytorch is {speedup:.2f}x faster than torch.optim.Adam(foreach=False)"
-        if largest >= 10_000_000:  # the target is set for parameters far larger than the caches
-            summary += f" ({'meets' if speedup >= 1.4 else 'misses'} the 1.4x target)"
-        print(summary + ".")
+    for verdict in verdicts:
+        print(verdict)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", nargs="+", type=float, default=[1e3, 1e5, 1e6, 1e7],
-                        help="parameter counts to time (default: 1e3 1e5 1e6 1e7)")
-    parser.add_argument("--seconds", type=float, default=0.5,
-                        help="time budget per measurement, in seconds (default: 0.5)")
-    parser.add_argument("--torch-threads", type=int, default=None,
-                        help="torch.set_num_threads for the torch rows (default: torch's own choice)")
+    parser.add_argument("--sizes", nargs="+", type=float, default=[1e5, 1e6, 1e7],
+                        help="parameter counts to time (default: 1e5 1e6 1e7)")
+    parser.add_argument("--repeats", type=int, default=15,
+                        help="timed calls of each implementation; the fastest is reported (default: 15)")
     args = parser.parse_args()
-    if torch is not None and args.torch_threads:
-        torch.set_num_threads(args.torch_threads)
-    benchmark([int(size) for size in args.sizes], args.seconds)
+    benchmark([int(size) for size in args.sizes], args.repeats)
 
 
 if __name__ == "__main__":

@@ -106,17 +106,41 @@ def cmd_complete(args) -> int:
             export_notebook(exported, staged_lib)
         tests = ws.package_tests(module)
         say(f"Exported your code to a staging copy of tinytorch; running {len(tests)} package test file(s) ...")
-        proc = ws.run_package_tests(module, Path(staging))
-        if proc is not None and proc.returncode != 0:
-            say("\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:]))
-            say(f"\n{module.name} is not complete: the package tests failed on your code. {unchanged}")
+        report = ws.run_package_tests(module, Path(staging))
+        if report is not None and not report.ok:
+            say(describe_failures(report))
+            if report.missing_packages:
+                say(f"\n{module.name} is not complete: the tests could not run because Python packages are "
+                    f"missing ({', '.join(report.missing_packages)}); install them with "
+                    f"`pip install -c constraints.txt -e .` in {ws.materials}. {unchanged}")
+            else:
+                say(f"\n{module.name} is not complete: {len(report.failed)} package test(s) failed on your "
+                    f"code. {unchanged}")
             return 1
-        if proc is not None:
-            say((proc.stdout.strip().splitlines() or [""])[-1])
+        if report is not None:
+            say(f"package tests: {report.passed} passed" + (f", {len(report.skipped)} not run:" if report.skipped else ""))
+            for outcome in report.skipped:
+                say(f"  - {outcome.name}: {outcome.message}")
         ws.swap_in(staged_lib)
     ws.record_completed(module)
     say(f"\n{module.name} complete: tinytorch.{module.export_name} in {ws.lib} is now your code.")
     return 0
+
+
+def describe_failures(report, limit: int = 10) -> str:
+    """The failed package tests in student terms: which test, what it expected, which function to look at."""
+    lines = [f"{len(report.failed)} package test(s) failed ({report.passed} passed):"]
+    for outcome in report.failed[:limit]:
+        lines.append(f"\n  ✗ {outcome.name}")
+        lines.extend(f"      {line}" for line in outcome.message.splitlines())
+        if outcome.look_at:
+            lines.append(f"      → look at {outcome.look_at} in your notebook")
+    if len(report.failed) > limit:
+        lines.append(f"\n  ... and {len(report.failed) - limit} more")
+    functions = sorted({o.look_at for o in report.failed if o.look_at})
+    if functions:
+        lines.append(f"\nFunctions the failures point to: {', '.join(functions)}")
+    return "\n".join(lines)
 
 
 def cmd_list(args) -> int:
@@ -200,6 +224,8 @@ def make_distribution(course: Course, module_query: str, dest: Path) -> Path:
         numbered = path.name[5:7].isdigit() and path.name.startswith("test_")
         if (numbered and int(path.name[5:7]) <= module.number) or not path.name.startswith("test_"):
             shutil.copy2(path, tests_dst / path.name)
+    if (tests_src / "data").is_dir():  # results recorded from torch, so that students need no torch
+        shutil.copytree(tests_src / "data", tests_dst / "data")
     build_package(course, course.modules_before(module), dest / "tinytorch")
     Workspace.create(dest, dest)
     (dest / "README.md").write_text(STUDENT_README.format(module=module.name, notebook=module.notebook_name))

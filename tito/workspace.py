@@ -13,6 +13,7 @@ is the distribution itself.
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -21,7 +22,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tito.course import MODULE_DIR, Course, find_module
@@ -29,6 +31,8 @@ from tito.errors import TitoError
 from tito.export import ensure_package
 
 MARKER = "tito-workspace.json"
+LOOK_AT = re.compile(r"\bsee ([A-Za-z_][\w.]*)")
+MISSING_MODULE = re.compile(r"No module named '([^']+)'")
 DEFAULT_EXP = re.compile(r"#\|\s*default_exp\s+(\S+)")
 
 
@@ -55,6 +59,76 @@ class StudentModule:
             if match:
                 return match.group(1)
         return None
+
+
+@dataclass
+class TestOutcome:
+    """One package test that did not pass: its name, what it said, and where a student should look."""
+
+    name: str
+    message: str
+    details: str = ""  # the full report (traceback), searched for imports that failed
+
+    @property
+    def look_at(self) -> str | None:
+        """The notebook function the test's message points to (``see sgd_update``), if it names one."""
+        found = LOOK_AT.findall(self.message)
+        return found[-1] if found else None
+
+
+@dataclass
+class PackageTestReport:
+    """What pytest said about the package tests, read from its JUnit XML report."""
+
+    passed: int = 0
+    failed: list[TestOutcome] = field(default_factory=list)
+    skipped: list[TestOutcome] = field(default_factory=list)
+    output: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    @property
+    def missing_packages(self) -> list[str]:
+        """Python packages (not tinytorch's own modules) whose import failed: a problem of the install."""
+        names = {match.split(".")[0] for outcome in self.failed
+                 for match in MISSING_MODULE.findall(outcome.message + "\n" + outcome.details)}
+        return sorted(name for name in names if name != "tinytorch")
+
+    @classmethod
+    def read(cls, junit: Path, proc: subprocess.CompletedProcess) -> "PackageTestReport":
+        report = cls(output=(proc.stdout + proc.stderr).strip())
+        if not junit.is_file():
+            report.failed.append(TestOutcome("pytest", report.output.splitlines()[-1] if report.output else
+                                             f"pytest exited with code {proc.returncode}"))
+            return report
+        for case in ET.parse(junit).getroot().iter("testcase"):
+            name = f"{Path(case.get('file') or case.get('classname', '').replace('.', '/')).stem}::{case.get('name')}"
+            problem = case.find("failure")
+            if problem is None:
+                problem = case.find("error")
+            skip = case.find("skipped")
+            if problem is not None:
+                details = problem.text or ""
+                message = problem.get("message") or ""
+                if not message or message == "collection failure":  # say what failed to import or run
+                    raised = [line[1:].strip() for line in details.splitlines() if line.startswith("E ")]
+                    message = "\n".join(raised) or details
+                report.failed.append(TestOutcome(name, _first_lines(message), details))
+            elif skip is not None:
+                report.skipped.append(TestOutcome(name, skip.get("message") or ""))
+            else:
+                report.passed += 1
+        if proc.returncode not in (0, 1) and not report.failed:
+            report.failed.append(TestOutcome("pytest", f"pytest exited with code {proc.returncode}: "
+                                             + (report.output.splitlines() or [""])[-1]))
+        return report
+
+
+def _first_lines(message: str, limit: int = 8) -> str:
+    lines = [line.rstrip() for line in message.strip().splitlines() if line.strip()]
+    return "\n".join(lines[:limit] + (["..."] if len(lines) > limit else []))
 
 
 class Workspace:
@@ -139,17 +213,25 @@ class Workspace:
         return "not started"
 
     # -- changing the package safely -----------------------------------------
-    def run_package_tests(self, module: StudentModule, lib_parent: Path) -> subprocess.CompletedProcess | None:
-        """pytest on the module's package tests, importing tinytorch from ``lib_parent``."""
+    def run_package_tests(self, module: StudentModule, lib_parent: Path) -> PackageTestReport | None:
+        """pytest on the module's package tests, importing tinytorch from ``lib_parent``; None when there are none."""
         tests = self.package_tests(module)
         if not tests:
             return None
+        missing = [name for name in ("pytest", "hypothesis") if importlib.util.find_spec(name) is None]
+        if missing:
+            raise TitoError(f"tito module complete runs the package tests with {' and '.join(missing)}, which "
+                            f"this Python ({sys.executable}) lacks; install what the course needs with "
+                            f"`pip install -c constraints.txt -e .` in {self.materials} (nothing was changed)")
         env = dict(os.environ, PYTHONPATH=str(lib_parent), MPLBACKEND="Agg")
-        return subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--no-header",
-             f"--rootdir={self.materials / 'tests'}", *map(str, tests)],
-            cwd=lib_parent, env=env, capture_output=True, text=True,
-        )
+        with tempfile.TemporaryDirectory(prefix="tito-pytest-") as tmp:
+            junit = Path(tmp) / "results.xml"
+            proc = subprocess.run(
+                [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--no-header",
+                 f"--rootdir={self.materials / 'tests'}", f"--junitxml={junit}", *map(str, tests)],
+                cwd=lib_parent, env=env, capture_output=True, text=True,
+            )
+            return PackageTestReport.read(junit, proc)
 
     def stage_package(self) -> tempfile.TemporaryDirectory:
         """A scratch copy of the student's package; ``swap_in`` makes it theirs."""

@@ -71,7 +71,9 @@ def test_wrong_solution_that_passes_visible_tests_is_refused_by_package_tests(to
     proc = tito("module", "complete", "01", cwd=toy_dist, check=False)
     assert proc.returncode == 1
     assert "5/5" in proc.stdout, "the visible test passes"
-    assert "package tests failed" in proc.stdout and "unchanged" in proc.stdout
+    assert "1 package test(s) failed on your code" in proc.stdout and "unchanged" in proc.stdout
+    assert "test_01_toy::test_add_is_addition" in proc.stdout, "the failure names the test"
+    assert "assert 0 == 5" in proc.stdout, "and says what it expected"
     assert (tree_digest(toy_dist / "tinytorch"), (toy_dist / "tito-workspace.json").read_text()) == before
 
 
@@ -88,6 +90,31 @@ def test_complete_exports_the_students_own_code(toy_dist):
     assert "01_toy" in json.loads((toy_dist / "tito-workspace.json").read_text())["completed"]
     listing = tito("module", "list", cwd=toy_dist).stdout
     assert "completed" in listing
+
+
+def test_a_missing_python_package_is_named_not_blamed_on_the_student(toy_dist):
+    """Package tests that cannot import a library get an install instruction, never 'your code failed'."""
+    tests = toy_dist / "tests" / "package" / "test_01_toy.py"
+    tests.write_text("import hypothesis_that_is_not_installed\n" + tests.read_text())
+    set_solution(toy_dist / "modules" / "01_toy" / "toy_dev.ipynb", "add", "#| export\ndef add(a, b):\n    return a + b\n")
+    proc = tito("module", "complete", "01", cwd=toy_dist, check=False)
+    assert proc.returncode == 1
+    assert "Python packages are missing (hypothesis_that_is_not_installed)" in proc.stdout
+    assert "pip install -c constraints.txt -e ." in proc.stdout
+    assert "failed on your code" not in proc.stdout
+
+
+def test_complete_needs_pytest_and_says_how_to_install_it(toy_dist, monkeypatch):
+    import importlib.util
+
+    from tito.errors import TitoError
+    from tito.workspace import Workspace
+
+    ws = Workspace(toy_dist)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pytest" else real(name, *a))
+    with pytest.raises(TitoError, match=r"pytest.*pip install -c constraints.txt -e \."):
+        ws.run_package_tests(ws.module("01"), toy_dist)
 
 
 def test_unknown_module_is_a_clear_error(toy_dist):

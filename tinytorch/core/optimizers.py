@@ -306,14 +306,13 @@ class Adam(Optimizer):
     """Adam with bias correction, optional L2 weight decay, AMSGrad and maximize.
 
     `Adam(params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-    amsgrad=False, maximize=False)`; the update is `update`, `adam_update` here.
+    amsgrad=False, maximize=False)`; the update is `adam_update`'s.
     State, per parameter index i (None until its first update): `m_buffers[i]`,
     `v_buffers[i]`, `max_v_buffers[i]` (AMSGrad) and `param_steps[i]`.
     """
 
     state_fields = {"step": "param_steps", "exp_avg": "m_buffers", "exp_avg_sq": "v_buffers",
                     "max_exp_avg_sq": "max_v_buffers"}
-    update = staticmethod(adam_update)
     lr = GroupSetting("lr")
     betas = GroupSetting("betas")
     beta1 = GroupSetting("betas", 0)
@@ -341,6 +340,11 @@ class Adam(Optimizer):
             raise ValueError(f"Invalid beta parameter at index 1: {beta2}")
         if group["weight_decay"] < 0:
             raise ValueError(f"Invalid weight_decay value: {group['weight_decay']}")
+
+    @staticmethod
+    def update(*arrays, **settings):
+        """The update rule: `adam_update` (looked up when called, so a re-run cell takes effect)."""
+        adam_update(*arrays, **settings)
 
     def step(self):
         """Apply `self.update` to every parameter that has a gradient."""
@@ -379,8 +383,11 @@ class AdamW(Adam):
     amsgrad=False, maximize=False)`; the update is `adamw_update`'s. Same state as `Adam`.
     """
 
-    update = staticmethod(adamw_update)
-
     def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01,
                  amsgrad=False, *, maximize=False):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
+
+    @staticmethod
+    def update(*arrays, **settings):
+        """The update rule: `adamw_update`."""
+        adamw_update(*arrays, **settings)
