@@ -127,16 +127,30 @@ def cmd_complete(args) -> int:
     return 0
 
 
-def describe_failures(report, limit: int = 10) -> str:
-    """The failed package tests in student terms: which test, what it expected, which function to look at."""
+def describe_failures(report, detailed: int = 6, listed: int = 20) -> str:
+    """The failed package tests in student terms: which test, what it expected, which function to look at.
+
+    The first failure of each test function is shown in full (up to ``detailed``
+    of them); further failures are listed by name.
+    """
     lines = [f"{len(report.failed)} package test(s) failed ({report.passed} passed):"]
-    for outcome in report.failed[:limit]:
+    shown, rest = set(), []
+    for outcome in report.failed:
+        function = outcome.name.split("[")[0]
+        if function in shown or len(shown) >= detailed:
+            rest.append(outcome)
+            continue
+        shown.add(function)
         lines.append(f"\n  ✗ {outcome.name}")
         lines.extend(f"      {line}" for line in outcome.message.splitlines())
         if outcome.look_at:
             lines.append(f"      → look at {outcome.look_at} in your notebook")
-    if len(report.failed) > limit:
-        lines.append(f"\n  ... and {len(report.failed) - limit} more")
+    if rest:
+        lines.append("\n  also failed:")
+        lines.extend(f"  ✗ {outcome.name}" + (f"  (see {outcome.look_at})" if outcome.look_at else "")
+                     for outcome in rest[:listed])
+        if len(rest) > listed:
+            lines.append(f"  ... and {len(rest) - listed} more")
     functions = sorted({o.look_at for o in report.failed if o.look_at})
     if functions:
         lines.append(f"\nFunctions the failures point to: {', '.join(functions)}")

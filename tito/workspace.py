@@ -127,7 +127,8 @@ class PackageTestReport:
 
 
 def _first_lines(message: str, limit: int = 8) -> str:
-    lines = [line.rstrip() for line in message.strip().splitlines() if line.strip()]
+    lines = [line.rstrip() for line in message.strip().splitlines()
+             if line.strip() and "full report in element text" not in line]  # pytest's truncation note
     return "\n".join(lines[:limit] + (["..."] if len(lines) > limit else []))
 
 

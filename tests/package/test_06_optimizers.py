@@ -135,7 +135,9 @@ def test_a_step_allocates_slices_not_parameters(make):
         f"a step on a {data.nbytes / 1e6:.0f} MB parameter allocated {(peak - start) / 1e6:.1f} MB at its peak: "
         f"more than a quarter of the parameter, though each call of the update gets slices of "
         f"{optimizers.SLICE_BYTES / 1e6:.2f} MB")
-    assert current - start < 4096, "a step should keep no new memory once it returns"
+    assert current - start < 0.01 * data.nbytes, (
+        f"a step kept {(current - start) / 1e6:.2f} MB once it returned; the optimizer's state is "
+        "created on the first step, temporaries should be freed")
 
 
 @pytest.mark.parametrize("kind,name,settings", cases.VARIANTS[::2], ids=[f"{k}-{n}" for k, n, _ in cases.VARIANTS[::2]])
