@@ -249,10 +249,11 @@ param = param - lr * g   # WRONG: only the local name points at a new array;
                          # the parameter is unchanged
 ```
 
-Two more rules. Never write into `grad`: it belongs to the caller (module 05
-adds into it on the next backward pass), so `grad *= -1` or `grad += ...` is
-a bug; compute a new array instead, `g = -grad`, `g = g + weight_decay * param`.
-Temporaries like these are fine.
+One more rule: never write into `grad`. It belongs to the caller, who may
+still read it after the step (to log its norm, or to accumulate the next
+batch into it), so `grad *= -1` or `grad += ...` is a bug; compute a new
+array instead, `g = -grad`, `g = g + weight_decay * param`. Temporaries like
+these are fine.
 
 A temporary is an array as long as the ones your function received. The
 given classes do not hand your function a whole parameter at once: they cut

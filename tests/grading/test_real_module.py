@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
@@ -12,6 +13,15 @@ NEWEST = sorted(p for p in (REPO / "modules").iterdir() if p.name[:2].isdigit())
 # For module 06: the Optimizer base and SGD answered, so their tests pass (10 + 15 points) and
 # those of Adam, AdamW and the integration test fail.
 PARTIAL = {"06_optimizers": ({"optimizer-base", "sgd-optimizer"}, 25.0)}
+sys.path.insert(0, str(REPO / "tests" / "pipeline"))
+from answers_06 import MISTAKES, PLAIN  # noqa: E402  (answers written from module 06's text)
+
+
+def answered(nb, solutions):
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") in solutions:
+            cell.source = solutions[cell.metadata.nbgrader.grade_id]
+    return nb
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +31,13 @@ def graded(tmp_path_factory):
     submit(course, NEWEST.name, "reference", solved_notebook(course, NEWEST.name))
     submit(course, NEWEST.name, "untouched", release_notebook(course, NEWEST.name))
     if NEWEST.name in PARTIAL:
-        answered, _ = PARTIAL[NEWEST.name]
-        submit(course, NEWEST.name, "partial", solved_notebook(course, NEWEST.name, only=answered))
+        parts, _ = PARTIAL[NEWEST.name]
+        submit(course, NEWEST.name, "partial", solved_notebook(course, NEWEST.name, only=parts))
+    if NEWEST.name == "06_optimizers":
+        submit(course, NEWEST.name, "plain", answered(release_notebook(course, NEWEST.name), PLAIN))
+        grade_id, old, new, _ = MISTAKES["sgd forgets nesterov"]
+        submit(course, NEWEST.name, "no-nesterov", answered(release_notebook(course, NEWEST.name),
+                                                             {**PLAIN, grade_id: PLAIN[grade_id].replace(old, new)}))
     proc = run_tito(course, "grade", "autograde", NEWEST.name, "--workers", "2")
     ledger = json.loads((course.root / "autograded" / ".tito" / f"{NEWEST.name}.json").read_text())
     return course, proc, ledger
@@ -57,3 +72,17 @@ def test_grader_package_has_no_answer_to_the_graded_module(graded):
     exported = {p.stem for p in (libs[0] / "core").glob("*.py")} - {"__init__"}
     assert module.export_name.split(".")[-1] not in exported
     assert exported == {m.export_name.split(".")[-1] for m in course.modules_before(module)}
+
+
+def test_plain_answers_from_the_notebook_text_get_full_marks_with_hidden_tests(graded):
+    if NEWEST.name != "06_optimizers":
+        pytest.skip("plain answers are written for module 06")
+    _, proc, ledger = graded
+    assert ledger["plain"]["score"] == ledger["plain"]["max_score"] == 90, proc.stdout
+
+
+def test_one_mistake_loses_the_points_of_its_own_test_only(graded):
+    if NEWEST.name != "06_optimizers":
+        pytest.skip("plain answers are written for module 06")
+    _, proc, ledger = graded
+    assert ledger["no-nesterov"]["score"] == 90 - 15, proc.stdout  # test-sgd only: no cascade
