@@ -53,3 +53,20 @@ def test_a_plain_answer_from_the_notebook_text_completes_in_a_handout(tmp_path):
     assert "not run" not in proc.stdout, "no package test may be skipped"
     exported = (dist / "tinytorch" / "core" / "optimizers.py").read_text()
     assert "exp_avg[:] = beta1 * exp_avg" in exported, "the student's own code is exported"
+
+
+def test_package_tests_run_without_torch_and_skip_nothing(tmp_path):
+    """What `complete` runs needs no torch: with torch made unimportable, every package test runs and passes."""
+    import subprocess
+    import sys
+
+    blocker = tmp_path / "blocker" / "torch"
+    blocker.mkdir(parents=True)
+    (blocker / "__init__.py").write_text("raise ImportError('torch is blocked for this test')\n")
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs",
+                           str(ROOT / "tests" / "package")],
+                          env={"PYTHONPATH": f"{tmp_path / 'blocker'}:{ROOT}", "PATH": "/usr/bin:/bin",
+                               "MPLBACKEND": "Agg"},
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "skipped" not in proc.stdout, proc.stdout[-3000:]
