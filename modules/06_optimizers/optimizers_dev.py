@@ -1098,6 +1098,12 @@ Hidden checks pin long runs to values recorded from `torch.optim.AdamW`.
 # %% nbgrader={"grade": true, "grade_id": "test-adamw", "locked": true, "points": 20}
 def test_unit_adamw():
     """AdamW follows torch.optim.AdamW: decoupled decay before the Adam step, raw-gradient moments."""
+    adam_first = Tensor(np.array([1.9]), requires_grad=True)
+    adam_first.grad = np.array([4.0])
+    Adam([adam_first], lr=0.1).step()
+    assert np.isclose(adam_first.data[0], 1.8, rtol=0, atol=1e-6), (
+        f"AdamW calls your adam_update, and its first step is wrong (1.9 should become about 1.8, got "
+        f"{adam_first.data[0]}): make test-adam pass first (see adam_update)")
     optimizer = check_steps(lambda p: AdamW(p, lr=0.1, weight_decay=0.5), [[0.0, 0.0]], [[0.95, -1.9]],
                             "AdamW with a zero gradient should only shrink param by (1 - lr * weight_decay)",
                             "adamw_update", start=[1.0, -2.0])
