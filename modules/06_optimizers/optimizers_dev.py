@@ -852,7 +852,7 @@ def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, b
         np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
         v = max_exp_avg_sq
     # The corrections are numbers: divide once by them instead of forming m_hat and v_hat arrays.
-    denominator = np.sqrt(v) / np.sqrt(1 - beta2 ** step) + eps
+    denominator = np.sqrt(v) / (1 - beta2 ** step) ** 0.5 + eps
     param -= lr / (1 - beta1 ** step) * exp_avg / denominator
     ### END SOLUTION
 
