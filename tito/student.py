@@ -205,6 +205,7 @@ STUDENT_README = """# TinyTorch: module {module}
 
 Your workspace for {module}. `tinytorch/` is your package: it holds the
 modules before this one; `tito module complete {module}` adds yours.
+`datasets/` holds the data sets the notebooks load (with their licences).
 
     python3 -m venv .venv && .venv/bin/pip install -c constraints.txt -e .
     .venv/bin/tito module start {module}
@@ -226,6 +227,8 @@ def make_distribution(course: Course, module_query: str, dest: Path) -> Path:
     shutil.copytree(course.root / "tito", dest / "tito", ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "constraints.txt"):
         shutil.copy2(course.root / name, dest / name)
+    if (course.root / "datasets").is_dir():  # the data the notebooks and package tests load (module 07)
+        shutil.copytree(course.root / "datasets", dest / "datasets", ignore=shutil.ignore_patterns("__pycache__"))
     upto = [m for m in course.modules() if m.number <= module.number]
     for m in upto:
         if not m.release_nb().exists():

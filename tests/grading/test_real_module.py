@@ -12,7 +12,10 @@ pytestmark = needs_bwrap
 NEWEST = sorted(p for p in (REPO / "modules").iterdir() if p.name[:2].isdigit())[-1]
 # For module 06: the Optimizer base and SGD answered, so their tests pass (10 + 15 points) and
 # those of Adam, AdamW and the integration test fail.
-PARTIAL = {"06_optimizers": ({"optimizer-base", "sgd-optimizer"}, 25.0)}
+# For module 07: clipping and StepLR/LinearLR answered (15 + 15 points); the cosine, the Trainer
+# and the module test fail.
+PARTIAL = {"06_optimizers": ({"optimizer-base", "sgd-optimizer"}, 25.0),
+           "07_training": ({"clip-grad-norm", "step-linear-lr"}, 30.0)}
 sys.path.insert(0, str(REPO / "tests" / "pipeline"))
 from answers_06 import MISTAKES, PLAIN  # noqa: E402  (answers written from module 06's text)
 
