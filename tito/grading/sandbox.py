@@ -2,8 +2,8 @@
 
 Inside, the kernel sees: the system's read-only folders (/usr, /etc, ...), the
 Python environment read-only, the grader's tinytorch at /grader/lib, the
-kernel start-up code at /grader/kernel, its connection folder (for the ``ipc``
-sockets), and a small writable tmpfs as working folder holding the submitted
+course's public ``datasets/`` at /grader/datasets, the kernel start-up code
+at /grader/kernel, its connection folder (for the ``ipc`` sockets), and a small writable tmpfs as working folder holding the submitted
 files read-only. Nothing else of the course, no network, no other process. The
 kernel is PID 1 of its own PID namespace, so when it ends (or bwrap's parent,
 nbgrader, dies) the kernel of Linux kills every process it started, setsid or
@@ -25,6 +25,7 @@ KERNEL_DIR = Path(__file__).resolve().parent / "kernel"
 KERNEL_NAME = "tito-sandbox"
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
 INSIDE_LIB, INSIDE_KERNEL, INSIDE_CONFIG = "/grader/lib", "/grader/kernel", "/grader/config.json"
+INSIDE_DATASETS = "/grader/datasets"
 INSTALL_HINT = ("install bubblewrap (`apt-get install -y bubblewrap`, as `make install` does), "
                 "or pass --unsafe-no-sandbox to run student code with your own permissions")
 
@@ -73,6 +74,9 @@ class KernelJail:
         argv += ["--size", scratch, "--tmpfs", "/tmp", "--tmpfs", str(self.course_root)]
         for prefix in dict.fromkeys(Path(p).resolve() for p in (sys.base_prefix, sys.prefix)):
             argv += ["--ro-bind", str(prefix), str(prefix)]
+        datasets = self.course_root / "datasets"
+        if datasets.is_dir():  # public data the notebooks load (module 07's digits), read-only
+            argv += ["--ro-bind", str(datasets), INSIDE_DATASETS]
         argv += ["--ro-bind", str(self.lib), INSIDE_LIB,
                  "--ro-bind", str(KERNEL_DIR), INSIDE_KERNEL,
                  "--ro-bind", str(self.config_file), INSIDE_CONFIG,
@@ -83,6 +87,8 @@ class KernelJail:
         argv += ["--chdir", str(self.workdir), "--clearenv"]
         for key, value in sandbox_environment().items():
             argv += ["--setenv", key, value]
+        if datasets.is_dir():
+            argv += ["--setenv", "TINYTORCH_DATASETS", INSIDE_DATASETS]
         return argv
 
     def kernel_argv(self, sandboxed: bool = True) -> list[str]:
