@@ -44,6 +44,8 @@ def make_course(root: Path, module_folders: list[Path], graded: str, prebuilt: b
                 shutil.copytree(REPO / generated / folder.name, root / generated / folder.name)
     for name in ("nbgrader_config.py", "settings.ini"):
         shutil.copy2(REPO / name, root / name)
+    if prebuilt:  # real modules: the data their notebooks load
+        shutil.copytree(REPO / "datasets", root / "datasets")
     course = Course(root)
     if not prebuilt:
         build(course, course.modules())

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 
+import nbformat
 import pytest
 
 from grading_helpers import REPO, make_course, needs_bwrap, release_notebook, run_tito, solved_notebook, submit
@@ -52,6 +53,19 @@ def test_reference_solution_gets_full_marks(graded):
     assert entry["max_score"] > 0
     assert entry["score"] == entry["max_score"], proc.stdout
     assert not entry["failed"], entry
+
+
+def test_reference_notebook_runs_clean_in_the_sandbox(graded):
+    """Every cell of the graded reference ran without error, demos and analyses included
+    (module 07's read the course's datasets/ through the sandbox)."""
+    course, _, _ = graded
+    autograded = course.root / "autograded" / "reference" / NEWEST.name
+    errors = []
+    for path in autograded.glob("*.ipynb"):
+        for index, cell in enumerate(nbformat.read(str(path), as_version=4).cells):
+            errors += [(path.name, index, out.get("ename"), out.get("evalue", "")[:200])
+                       for out in cell.get("outputs", []) if out.get("output_type") == "error"]
+    assert not errors
 
 
 def test_untouched_student_notebook_gets_zero(graded):
