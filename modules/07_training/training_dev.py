@@ -356,9 +356,9 @@ class StepLR(LRScheduler):
     """Multiplies the rate by `gamma` every `step_size` epochs: `lr_t = b · gamma^(t // step_size)`."""
 
     def __init__(self, optimizer, step_size, gamma=0.1):
-        if not isinstance(step_size, int) or step_size < 1:
+        if step_size < 1 or int(step_size) != step_size:
             raise ValueError(f"StepLR needs a positive whole step_size, got {step_size!r}")
-        self.step_size = step_size
+        self.step_size = int(step_size)
         self.gamma = gamma
         super().__init__(optimizer)
 
@@ -382,11 +382,11 @@ class LinearLR(LRScheduler):
             raise ValueError(f"LinearLR needs 0 < start_factor <= 1, got {start_factor}")
         if not 0 <= end_factor <= 1:
             raise ValueError(f"LinearLR needs 0 <= end_factor <= 1, got {end_factor}")
-        if not isinstance(total_iters, int) or total_iters < 1:
+        if total_iters < 1 or int(total_iters) != total_iters:
             raise ValueError(f"LinearLR needs a positive whole total_iters, got {total_iters!r}")
         self.start_factor = start_factor
         self.end_factor = end_factor
-        self.total_iters = total_iters
+        self.total_iters = int(total_iters)
         super().__init__(optimizer)
 
     def get_lr(self):
@@ -530,9 +530,9 @@ class CosineAnnealingLR(LRScheduler):
     `lr_t = eta_min + (b − eta_min) · (1 + cos(π t / T_max)) / 2`."""
 
     def __init__(self, optimizer, T_max, eta_min=0.0):
-        if not isinstance(T_max, int) or T_max < 1:
+        if T_max < 1 or int(T_max) != T_max:
             raise ValueError(f"CosineAnnealingLR needs a positive whole T_max, got {T_max!r}")
-        self.T_max = T_max
+        self.T_max = int(T_max)
         self.eta_min = eta_min
         super().__init__(optimizer)
 
@@ -722,17 +722,19 @@ With `k = 1`, every weight is `1.0` and this is the ordinary loop.
    to the epoch's loss total. Then clip (if `grad_clip_norm` is not None),
    `optimizer.step()`, `optimizer.zero_grad()`.
 3. After the last group, `scheduler.step()` if there is a scheduler: the
-   schedule moves once per epoch, after the epoch's steps.
-4. Record the epoch: `history["train_loss"]` gets the sample-weighted mean
-   loss (total over examples divided by the number of examples) and
-   `history["lr"]` the rate of the first group during this epoch; `epoch`
-   grows by one. Return the mean loss.
+   schedule moves once per epoch, after the epoch's steps. (No batches at
+   all: raise a `ValueError`.)
+4. Set `mean_loss`, the sample-weighted mean loss (the loss total over the
+   number of examples). The given lines after your code record the epoch:
+   `history["train_loss"]` gets `mean_loss`, `history["lr"]` the rate of the
+   first group during this epoch, `epoch` grows by one, and `mean_loss` is
+   returned.
 
 `evaluate(batches)` measures without learning: in `model.eval()` (Dropout
 off), it returns the sample-weighted mean loss and the accuracy (the
-fraction of examples whose largest output is at the target class), and
-puts the model back in training mode even when a batch raises
-(`try`/`finally`).
+fraction of examples whose largest output is at the target class, with
+`outputs.data.argmax(axis=-1)`), and puts the model back in training mode
+even when a batch raises (`try`/`finally`). No batches: a `ValueError`.
 """
 
 # %% nbgrader={"grade": false, "grade_id": "trainer", "solution": true}
@@ -765,8 +767,9 @@ class Trainer:
         weighted by its share of the group's examples) before one optimizer
         step; a last, shorter group takes its own step.
         """
-        if not isinstance(accumulation_steps, int) or accumulation_steps < 1:
+        if accumulation_steps < 1 or int(accumulation_steps) != accumulation_steps:
             raise ValueError(f"accumulation_steps must be a positive whole number, got {accumulation_steps!r}")
+        accumulation_steps = int(accumulation_steps)
         lr = self.optimizer.param_groups[0]["lr"]
         ### BEGIN SOLUTION
         self.model.train()
@@ -809,10 +812,10 @@ class Trainer:
                 examples += len(inputs)
         finally:
             self.model.train()
-        ### END SOLUTION
         if examples == 0:
             raise ValueError("evaluate got no batches")
         return loss_total / examples, correct / examples
+        ### END SOLUTION
 
     def save_checkpoint(self, path):
         """Write the whole run to `path` atomically (see `save_checkpoint` below the class)."""
@@ -1079,6 +1082,21 @@ def save_checkpoint(trainer, path):
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
+    _sync_folder(folder)
+
+
+def _sync_folder(folder):
+    """Flush the folder's entry of the renamed file to disk (POSIX; elsewhere a no-op)."""
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
 
 
 def load_checkpoint(trainer, path):
@@ -1262,6 +1280,8 @@ def measured_run(lr, warmup=0, clip=None, epochs=10):
     """A digits run with a constant rate (after an optional warm-up); records every step's grad norm."""
     norms = []
     original = clip_grad_norm_
+    # The Trainer calls clip_grad_norm_ before every step, and it returns the norm before
+    # clipping: for these runs the Trainer calls a wrapper that also writes that norm down.
 
     def measuring_clip(parameters, max_norm, norm_type=2.0):
         norms.append(original(parameters, max_norm, norm_type))
@@ -1298,7 +1318,7 @@ useless: each step overshoots, the loss stops falling or climbs, and the
 gradient norms grow with it. The table shows where that starts for this
 network.
 Now the two remedies at the two large rates. Clipping at norm 1.0 bounds
-every step, whatever the gradient; a 5-epoch linear warm-up (from 5% of the
+every step, whatever the gradient; a 5-epoch linear warm-up (from a tenth of the
 rate) lets the weights leave their random start with small steps first:
 """
 

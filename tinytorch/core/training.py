@@ -119,9 +119,9 @@ class StepLR(LRScheduler):
     """Multiplies the rate by `gamma` every `step_size` epochs: `lr_t = b · gamma^(t // step_size)`."""
 
     def __init__(self, optimizer, step_size, gamma=0.1):
-        if not isinstance(step_size, int) or step_size < 1:
+        if step_size < 1 or int(step_size) != step_size:
             raise ValueError(f"StepLR needs a positive whole step_size, got {step_size!r}")
-        self.step_size = step_size
+        self.step_size = int(step_size)
         self.gamma = gamma
         super().__init__(optimizer)
 
@@ -143,11 +143,11 @@ class LinearLR(LRScheduler):
             raise ValueError(f"LinearLR needs 0 < start_factor <= 1, got {start_factor}")
         if not 0 <= end_factor <= 1:
             raise ValueError(f"LinearLR needs 0 <= end_factor <= 1, got {end_factor}")
-        if not isinstance(total_iters, int) or total_iters < 1:
+        if total_iters < 1 or int(total_iters) != total_iters:
             raise ValueError(f"LinearLR needs a positive whole total_iters, got {total_iters!r}")
         self.start_factor = start_factor
         self.end_factor = end_factor
-        self.total_iters = total_iters
+        self.total_iters = int(total_iters)
         super().__init__(optimizer)
 
     def get_lr(self):
@@ -170,9 +170,9 @@ class CosineAnnealingLR(LRScheduler):
     `lr_t = eta_min + (b − eta_min) · (1 + cos(π t / T_max)) / 2`."""
 
     def __init__(self, optimizer, T_max, eta_min=0.0):
-        if not isinstance(T_max, int) or T_max < 1:
+        if T_max < 1 or int(T_max) != T_max:
             raise ValueError(f"CosineAnnealingLR needs a positive whole T_max, got {T_max!r}")
-        self.T_max = T_max
+        self.T_max = int(T_max)
         self.eta_min = eta_min
         super().__init__(optimizer)
 
@@ -275,8 +275,9 @@ class Trainer:
         weighted by its share of the group's examples) before one optimizer
         step; a last, shorter group takes its own step.
         """
-        if not isinstance(accumulation_steps, int) or accumulation_steps < 1:
+        if accumulation_steps < 1 or int(accumulation_steps) != accumulation_steps:
             raise ValueError(f"accumulation_steps must be a positive whole number, got {accumulation_steps!r}")
+        accumulation_steps = int(accumulation_steps)
         lr = self.optimizer.param_groups[0]["lr"]
         self.model.train()
         self.optimizer.zero_grad()
@@ -413,6 +414,21 @@ def save_checkpoint(trainer, path):
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
+    _sync_folder(folder)
+
+
+def _sync_folder(folder):
+    """Flush the folder's entry of the renamed file to disk (POSIX; elsewhere a no-op)."""
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
 
 
 def load_checkpoint(trainer, path):
