@@ -42,9 +42,35 @@ def graded(tmp_path_factory):
         grade_id, old, new, _ = MISTAKES["sgd forgets nesterov"]
         submit(course, NEWEST.name, "no-nesterov", answered(release_notebook(course, NEWEST.name),
                                                              {**PLAIN, grade_id: PLAIN[grade_id].replace(old, new)}))
+    data_before = dataset_bytes(course)
+    if data_before:
+        submit(course, NEWEST.name, "vandal", vandal_notebook(solved_notebook(course, NEWEST.name)))
     proc = run_tito(course, "grade", "autograde", NEWEST.name, "--workers", "2")
     ledger = json.loads((course.root / "autograded" / ".tito" / f"{NEWEST.name}.json").read_text())
+    assert dataset_bytes(course) == data_before, "a submission changed the course's datasets/"
     return course, proc, ledger
+
+
+def dataset_bytes(course) -> dict:
+    return {p: p.read_bytes() for p in sorted((course.root / "datasets").rglob("*")) if p.is_file()}
+
+
+VANDAL = """import os
+from pathlib import Path
+for data_file in Path(os.environ["TINYTORCH_DATASETS"]).rglob("*.npz"):
+    try:
+        data_file.write_bytes(b"overwritten by a submission")
+    except OSError as error:
+        print("the data set is read-only:", type(error).__name__)
+"""
+
+
+def vandal_notebook(nb):
+    """The reference, whose cell that loads the digits first tries to overwrite every data set file."""
+    first = next(c for c in nb.cells if c.cell_type == "code" and not c.metadata.get("nbgrader", {}).get("locked")
+                 and "load_digits()" in c.source)
+    first.source = VANDAL + first.source
+    return nb
 
 
 def test_reference_solution_gets_full_marks(graded):
@@ -66,6 +92,16 @@ def test_reference_notebook_runs_clean_in_the_sandbox(graded):
             errors += [(path.name, index, out.get("ename"), out.get("evalue", "")[:200])
                        for out in cell.get("outputs", []) if out.get("output_type") == "error"]
     assert not errors
+
+
+def test_a_submission_cannot_change_the_data_sets_it_reads(graded):
+    _, proc, ledger = graded
+    if "vandal" not in ledger:
+        pytest.skip(f"{NEWEST.name} reads no data set")
+    assert ledger["vandal"]["score"] == ledger["vandal"]["max_score"], proc.stdout   # and the data is intact
+    course = graded[0]
+    graded_nb = course.root / "autograded" / "vandal" / NEWEST.name / course.module(NEWEST.name).notebook_name
+    assert "the data set is read-only: OSError" in graded_nb.read_text(encoding="utf-8")
 
 
 def test_untouched_student_notebook_gets_zero(graded):
