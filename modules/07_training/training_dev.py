@@ -178,7 +178,7 @@ def test_unit_clip_grad_norm():
     assert clip_grad_norm_([frozen], max_norm=1.0) == 0.0, "with no gradients at all the norm is 0.0"
     ### BEGIN HIDDEN TESTS
     # (norm_type, max_norm, total norm, first clipped entries) from torch 2.13 in float64, printed by
-    # tests/package/record_training_reference.py --notebook, like every torch value below
+    # tests/package/record_torch_07.py --notebook, like every torch value below
     cases = [
         (2.0, 0.75, 3.576734422130555, [0.007169827346248724, 0.28512331354523296, 0.25680982810640823]),
         (1.0, 2.0, 12.361986014306424, [0.005531920914269391, 0.21998850811545703, 0.1981430779968581]),
@@ -465,7 +465,7 @@ def test_unit_step_linear_lr():
         "StepLR.get_lr should compute the new rate from the current group['lr'] (chainable), "
         f"expected 1.0 * gamma = 0.1, got {optimizer.param_groups[0]['lr']}")
     ### BEGIN HIDDEN TESTS
-    # torch 2.13's rates, printed by tests/package/record_training_reference.py --notebook
+    # torch 2.13's rates, printed by tests/package/record_torch_07.py --notebook
     torch_step = [  # torch.optim.lr_scheduler.StepLR(step_size=2, gamma=0.3), groups 0.05 and 0.8, epochs 0-8
         [0.05, 0.8], [0.05, 0.8], [0.015, 0.24], [0.015, 0.24], [0.0045, 0.072], [0.0045, 0.072],
         [0.0013499999999999999, 0.021599999999999998], [0.0013499999999999999, 0.021599999999999998],
@@ -639,7 +639,7 @@ def test_unit_cosine_sequential_lr():
         assert resumed.get_last_lr() == scheduler.get_last_lr(), (
             "a scheduler restored with load_state_dict(state_dict()) should continue with the same rates")
     ### BEGIN HIDDEN TESTS
-    # torch 2.13's rates, printed by tests/package/record_training_reference.py --notebook
+    # torch 2.13's rates, printed by tests/package/record_torch_07.py --notebook
     torch_cosine = [  # torch CosineAnnealingLR(T_max=3, eta_min=0.01), groups 0.05 and 0.8, epochs 0-8
         [0.05, 0.8], [0.04, 0.6025], [0.020000000000000004, 0.2075000000000001], [0.01, 0.01],
         [0.019999999999999997, 0.20749999999999996], [0.040000000000000015, 0.6025000000000004],

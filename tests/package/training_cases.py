@@ -2,10 +2,10 @@
 
 Each case takes the scheduler module (`tinytorch.core.training` or
 `torch.optim.lr_scheduler`) and an optimizer, so the same line builds the
-tinytorch schedule and the torch one. `record_training_reference.py` runs
+tinytorch schedule and the torch one. `record_torch_07.py` runs
 them in torch and writes `training_reference.py`; `test_07_training.py`
 compares tinytorch against those recorded numbers (no torch needed), and
-`test_training_torch.py` against live torch.
+`tests/against_torch/test_07_training_vs_torch.py` against live torch.
 """
 import numpy as np
 

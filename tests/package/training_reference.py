@@ -1,4 +1,4 @@
-"""Written by record_training_reference.py from torch 2.13.0+cpu: do not edit."""
+"""Written by record_torch_07.py from torch 2.13.0+cpu: do not edit."""
 
 SCHEDULES = {'StepLR': [[0.1, 0.004],
             [0.1, 0.004],

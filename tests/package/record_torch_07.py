@@ -1,11 +1,12 @@
 """Record torch's answers to module 07's comparison cases into training_reference.py.
 
-    .venv/bin/python tests/package/record_training_reference.py
-    .venv/bin/python tests/package/record_training_reference.py --notebook   # prints module 07's hidden values
+    .venv/bin/python tests/package/record_torch_07.py
+    .venv/bin/python tests/package/record_torch_07.py --notebook   # prints module 07's hidden values
 
 `tito module complete 07` runs test_07_training.py, which compares against
-the recorded numbers, so a student needs no torch; test_training_torch.py
-checks that the recorded numbers are still what live torch computes.
+the recorded numbers, so a student needs no torch;
+tests/against_torch/test_07_training_vs_torch.py checks that the recorded
+numbers are still what live torch computes.
 """
 from __future__ import annotations
 
@@ -184,7 +185,7 @@ def main() -> None:
             print(f"{name}: {value!r}")
         return
 
-    text = (f'"""Written by record_training_reference.py from torch {torch.__version__}: do not edit."""\n'
+    text = (f'"""Written by record_torch_07.py from torch {torch.__version__}: do not edit."""\n'
             "\n"
             f"SCHEDULES = {pprint.pformat(torch_schedules(), width=110, sort_dicts=False)}\n\n"
             f"CLIPS = {pprint.pformat(torch_clips(), width=110, sort_dicts=False)}\n\n"
