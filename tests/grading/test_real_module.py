@@ -1,4 +1,5 @@
-"""The newest real module, graded like students' work: full marks, zero, and exactly the parts done."""
+"""The newest real module and module 06 (whose plain answers are written out), graded like students'
+work: full marks, zero, and exactly the parts done."""
 from __future__ import annotations
 
 import json
@@ -11,6 +12,7 @@ from grading_helpers import REPO, make_course, needs_bwrap, release_notebook, ru
 
 pytestmark = needs_bwrap
 NEWEST = sorted(p for p in (REPO / "modules").iterdir() if p.name[:2].isdigit())[-1]
+GRADED = sorted({NEWEST.name} | ({"06_optimizers"} if (REPO / "modules" / "06_optimizers").is_dir() else set()))
 # For module 06: the Optimizer base and SGD answered, so their tests pass (10 + 15 points) and
 # those of Adam, AdamW and the integration test fail.
 # For module 07: clipping and StepLR/LinearLR answered (15 + 15 points); the cosine, the Trainer
@@ -28,27 +30,30 @@ def answered(nb, solutions):
     return nb
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+@pytest.fixture(scope="module", params=GRADED)
+def graded(request, tmp_path_factory):
+    """(course, tito's output, ledger, module name) after grading the module's submissions."""
+    name = request.param
     folders = sorted(p for p in (REPO / "modules").iterdir() if p.name[:2].isdigit())
-    course = make_course(tmp_path_factory.mktemp("course"), folders, graded=NEWEST.name, prebuilt=True)
-    submit(course, NEWEST.name, "reference", solved_notebook(course, NEWEST.name))
-    submit(course, NEWEST.name, "untouched", release_notebook(course, NEWEST.name))
-    if NEWEST.name in PARTIAL:
-        parts, _ = PARTIAL[NEWEST.name]
-        submit(course, NEWEST.name, "partial", solved_notebook(course, NEWEST.name, only=parts))
-    if NEWEST.name == "06_optimizers":
-        submit(course, NEWEST.name, "plain", answered(release_notebook(course, NEWEST.name), PLAIN))
+    course = make_course(tmp_path_factory.mktemp("course"), folders, graded=name, prebuilt=True)
+    submit(course, name, "reference", solved_notebook(course, name))
+    submit(course, name, "untouched", release_notebook(course, name))
+    if name in PARTIAL:
+        parts, _ = PARTIAL[name]
+        submit(course, name, "partial", solved_notebook(course, name, only=parts))
+    if name == "06_optimizers":
+        submit(course, name, "plain", answered(release_notebook(course, name), PLAIN))
         grade_id, old, new, _ = MISTAKES["sgd forgets nesterov"]
-        submit(course, NEWEST.name, "no-nesterov", answered(release_notebook(course, NEWEST.name),
-                                                             {**PLAIN, grade_id: PLAIN[grade_id].replace(old, new)}))
+        submit(course, name, "no-nesterov", answered(release_notebook(course, name),
+                                                     {**PLAIN, grade_id: PLAIN[grade_id].replace(old, new)}))
     data_before = dataset_bytes(course)
-    if data_before:
-        submit(course, NEWEST.name, "vandal", vandal_notebook(solved_notebook(course, NEWEST.name)))
-    proc = run_tito(course, "grade", "autograde", NEWEST.name, "--workers", "2")
-    ledger = json.loads((course.root / "autograded" / ".tito" / f"{NEWEST.name}.json").read_text())
+    reads_data = any("load_digits()" in c.source for c in solved_notebook(course, name).cells)
+    if reads_data:
+        submit(course, name, "vandal", vandal_notebook(solved_notebook(course, name)))
+    proc = run_tito(course, "grade", "autograde", name, "--workers", "2")
+    ledger = json.loads((course.root / "autograded" / ".tito" / f"{name}.json").read_text())
     assert dataset_bytes(course) == data_before, "a submission changed the course's datasets/"
-    return course, proc, ledger
+    return course, proc, ledger, name
 
 
 def dataset_bytes(course) -> dict:
@@ -74,7 +79,7 @@ def vandal_notebook(nb):
 
 
 def test_reference_solution_gets_full_marks(graded):
-    _, proc, ledger = graded
+    _, proc, ledger, name = graded
     entry = ledger["reference"]
     assert entry["max_score"] > 0
     assert entry["score"] == entry["max_score"], proc.stdout
@@ -84,8 +89,8 @@ def test_reference_solution_gets_full_marks(graded):
 def test_reference_notebook_runs_clean_in_the_sandbox(graded):
     """Every cell of the graded reference ran without error, demos and analyses included
     (module 07's read the course's datasets/ through the sandbox)."""
-    course, _, _ = graded
-    autograded = course.root / "autograded" / "reference" / NEWEST.name
+    course, _, _, name = graded
+    autograded = course.root / "autograded" / "reference" / name
     errors = []
     for path in autograded.glob("*.ipynb"):
         for index, cell in enumerate(nbformat.read(str(path), as_version=4).cells):
@@ -95,31 +100,30 @@ def test_reference_notebook_runs_clean_in_the_sandbox(graded):
 
 
 def test_a_submission_cannot_change_the_data_sets_it_reads(graded):
-    _, proc, ledger = graded
+    _, proc, ledger, name = graded
     if "vandal" not in ledger:
-        pytest.skip(f"{NEWEST.name} reads no data set")
+        pytest.skip(f"{name} reads no data set")
     assert ledger["vandal"]["score"] == ledger["vandal"]["max_score"], proc.stdout   # and the data is intact
-    course = graded[0]
-    graded_nb = course.root / "autograded" / "vandal" / NEWEST.name / course.module(NEWEST.name).notebook_name
+    graded_nb = graded[0].root / "autograded" / "vandal" / name / graded[0].module(name).notebook_name
     assert "the data set is read-only: OSError" in graded_nb.read_text(encoding="utf-8")
 
 
 def test_untouched_student_notebook_gets_zero(graded):
-    _, proc, ledger = graded
+    _, proc, ledger, name = graded
     assert ledger["untouched"]["score"] == 0, proc.stdout
     assert not ledger["untouched"]["failed"], ledger["untouched"]
 
 
 def test_partial_submission_gets_exactly_its_parts(graded):
-    if NEWEST.name not in PARTIAL:
-        pytest.skip(f"no partial answer defined for {NEWEST.name}")
-    _, proc, ledger = graded
-    assert ledger["partial"]["score"] == PARTIAL[NEWEST.name][1], proc.stdout
+    _, proc, ledger, name = graded
+    if name not in PARTIAL:
+        pytest.skip(f"no partial answer defined for {name}")
+    assert ledger["partial"]["score"] == PARTIAL[name][1], proc.stdout
 
 
 def test_grader_package_has_no_answer_to_the_graded_module(graded):
-    course = graded[0]
-    module = course.module(NEWEST.name)
+    course, _, _, name = graded
+    module = course.module(name)
     libs = list((course.root / "workspace" / "grading" / "lib").glob(f"{module.name}-*/tinytorch"))
     assert len(libs) == 1
     exported = {p.stem for p in (libs[0] / "core").glob("*.py")} - {"__init__"}
@@ -128,14 +132,14 @@ def test_grader_package_has_no_answer_to_the_graded_module(graded):
 
 
 def test_plain_answers_from_the_notebook_text_get_full_marks_with_hidden_tests(graded):
-    if NEWEST.name != "06_optimizers":
+    _, proc, ledger, name = graded
+    if name != "06_optimizers":
         pytest.skip("plain answers are written for module 06")
-    _, proc, ledger = graded
     assert ledger["plain"]["score"] == ledger["plain"]["max_score"] == 90, proc.stdout
 
 
 def test_one_mistake_loses_the_points_of_its_own_test_only(graded):
-    if NEWEST.name != "06_optimizers":
+    _, proc, ledger, name = graded
+    if name != "06_optimizers":
         pytest.skip("plain answers are written for module 06")
-    _, proc, ledger = graded
     assert ledger["no-nesterov"]["score"] == 90 - 15, proc.stdout  # test-sgd only: no cascade
