@@ -1,6 +1,7 @@
 """Student commands: `tito module list|status|start|test|complete`, `tito lab`, and `tito dist`."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 import nbformat
 
 from tito.build import build_package
+from tito.convert import with_python_version
 from tito.course import Course
 from tito.errors import TitoError
 from tito.export import export_notebook
@@ -54,7 +56,8 @@ def cmd_start(args) -> int:
             target.rename(backup)
             say(f"your previous notebook is kept as {backup.name}")
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(module.release_nb, target)
+        nb = with_python_version(json.loads(module.release_nb.read_text(encoding="utf-8")))
+        target.write_text(json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         say(f"Started {module.name}: {target}")
     _seed_earlier_modules(ws, module.number)
     say("")
