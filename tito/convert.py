@@ -16,7 +16,7 @@ import nbformat
 
 NBGRADER_SCHEMA = 3
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-# What ipykernel reports of its language, less the Python version (see python_version):
+# What ipykernel reports of its language, less the Python version (see with_python_version):
 # JupyterLab writes the kernel's report into the notebook when the kernel starts, and a
 # notebook whose metadata it changes that way is marked modified as soon as it opens.
 LANGUAGE_INFO = {
@@ -31,7 +31,8 @@ LANGUAGE_INFO = {
 
 def with_python_version(nb: dict, version: str | None = None) -> dict:
     """``nb`` with the version of the Python that will run it (default: this one) in its
-    language_info, as ipykernel reports it; `tito module start` sets it, the build cannot."""
+    language_info, as ipykernel reports it. `tito module start` sets it: the build cannot, as
+    its output must not depend on the Python that builds."""
     info = nb.setdefault("metadata", {}).setdefault("language_info", dict(LANGUAGE_INFO))
     info["version"] = version or platform.python_version()
     return nb
