@@ -30,12 +30,18 @@ def tree_digest(folder: Path) -> str:
     return h.hexdigest()
 
 
-@pytest.fixture
-def toy_dist(toy_course, tmp_path):
-    dist = tmp_path / "student"
-    tito("dist", "01", str(dist), cwd=toy_course)
+@pytest.fixture(scope="session")
+def toy_dist_template(toy_course_template, tmp_path_factory):
+    dist = tmp_path_factory.mktemp("toy-dist") / "student"
+    tito("dist", "01", str(dist), cwd=toy_course_template)
     tito("module", "start", "01_toy", cwd=dist)
     return dist
+
+
+@pytest.fixture
+def toy_dist(toy_dist_template, tmp_path):
+    """A fresh copy of the toy course's hand-out, module 01 started."""
+    return Path(shutil.copytree(toy_dist_template, tmp_path / "student"))
 
 
 def test_dist_carries_no_answer_of_its_module(course, tmp_path):
