@@ -15,6 +15,7 @@ KINDS = {
         "pipeline/test_notebooks.py::test_instructor_notebook_runs_top_to_bottom",
         "pipeline/test_notebooks.py::test_student_notebook_fails_only_on_stubs",
         "pipeline/test_student.py::test_module_06_reference_completes_in_a_student_distribution",
+        "pipeline/test_module_06_answers.py",
     ),
     # slow: rebuilds a course, runs a kernel or starts JupyterLab in the test itself
     "slow": (
@@ -27,6 +28,7 @@ KINDS = {
         "pipeline/test_student.py::test_untouched_notebook_scores_zero_and_complete_changes_nothing",
         "pipeline/test_student.py::test_wrong_solution_that_passes_visible_tests_is_refused_by_package_tests",
         "pipeline/test_student.py::test_complete_exports_the_students_own_code",
+        "pipeline/test_student.py::test_a_missing_python_package_is_named_not_blamed_on_the_student",
         "pipeline/test_student.py::test_lab_passes_what_follows_the_double_dash_to_jupyter_lab",
     ),
 }
