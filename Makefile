@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test build check lint bench clean
+.PHONY: demo test quick build check lint bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,6 +14,10 @@ $(STAMP): pyproject.toml constraints.txt
 	@# bubblewrap isolates each submission's kernel during autograding (docs/grading.md)
 	command -v bwrap >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq bubblewrap; } \
 	  || echo "warning: bubblewrap is not installed; tito grade autograde will refuse to run"
+	@# headless Chromium and its WebDriver run the browser tests (tests/browser)
+	{ command -v chromium && command -v chromedriver; } >/dev/null 2>&1 \
+	  || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver fonts-noto-color-emoji; } \
+	  || echo "warning: chromium or chromium-driver is not installed; the browser tests will fail"
 	touch $@
 
 demo: $(STAMP)
@@ -21,6 +25,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+
+# The quick loop while changing the project: everything but the tests marked slow,
+# notebook, grading or browser (tests/conftest.py); `make test` runs them all.
+quick: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not (slow or notebook or grading or browser)" tests
 
 build: $(STAMP)
 	$(BIN)/tito build --all

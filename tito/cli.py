@@ -46,6 +46,18 @@ def cmd_lint(args) -> int:
     return 1 if problems else 0
 
 
+# Commands that work on the course checkout; a student hand-out (tito dist) has none.
+COURSE_COMMANDS = ("build", "lint", "dist", "grade")
+
+
+def _in_a_course() -> bool:
+    try:
+        Course.find()
+    except TitoError:
+        return False
+    return True
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tito",
@@ -78,12 +90,24 @@ def build_parser() -> argparse.ArgumentParser:
         grading_cli = None
     if grading_cli is not None:
         grading_cli.register(sub)
+    if not _in_a_course():
+        # Outside a course (in a hand-out) list only what works there; the course
+        # commands still answer, with why they cannot run.
+        sub._choices_actions[:] = [a for a in sub._choices_actions if a.dest not in COURSE_COMMANDS]
+        parser.description = "The TinyTorch course tool: work on your modules, test and complete them."
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Whatever follows `--` is passed on untouched (tito lab [MODULE] -- JUPYTER_ARGS).
+    cut = argv.index("--") if "--" in argv else len(argv)
+    args = parser.parse_args(argv[:cut])
+    if cut < len(argv):
+        if not hasattr(args, "passthrough"):
+            parser.error("only `tito lab` takes arguments after --")
+        args.passthrough = argv[cut + 1:]
     try:
         return args.handler(args) or 0
     except TitoError as err:

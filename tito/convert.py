@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import platform
 from pathlib import Path
 
 import jupytext
@@ -15,6 +16,26 @@ import nbformat
 
 NBGRADER_SCHEMA = 3
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+# What ipykernel reports of its language, less the Python version (see with_python_version):
+# JupyterLab writes the kernel's report into the notebook when the kernel starts, and a
+# notebook whose metadata it changes that way is marked modified as soon as it opens.
+LANGUAGE_INFO = {
+    "codemirror_mode": {"name": "ipython", "version": 3},
+    "file_extension": ".py",
+    "mimetype": "text/x-python",
+    "name": "python",
+    "nbconvert_exporter": "python",
+    "pygments_lexer": "ipython3",
+}
+
+
+def with_python_version(nb: dict, version: str | None = None) -> dict:
+    """``nb`` with the version of the Python that will run it (default: this one) in its
+    language_info, as ipykernel reports it. `tito module start` sets it: the build cannot, as
+    its output must not depend on the Python that builds."""
+    info = nb.setdefault("metadata", {}).setdefault("language_info", dict(LANGUAGE_INFO))
+    info["version"] = version or platform.python_version()
+    return nb
 
 
 def complete_nbgrader_metadata(meta: dict) -> dict:
@@ -46,7 +67,7 @@ def percent_to_notebook(path: Path) -> nbformat.NotebookNode:
     text = Path(path).read_text(encoding="utf-8")
     nb = jupytext.reads(text, fmt="py:percent")
     nb.nbformat, nb.nbformat_minor = 4, 5
-    nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
+    nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": LANGUAGE_INFO})
     taken: set[str] = set()
     for cell in nb.cells:
         cell.metadata = nbformat.from_dict(

@@ -1,7 +1,7 @@
 """Student commands: `tito module list|status|start|test|complete`, `tito lab`, and `tito dist`."""
 from __future__ import annotations
 
-import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -12,6 +12,7 @@ from pathlib import Path
 import nbformat
 
 from tito.build import build_package
+from tito.convert import with_python_version
 from tito.course import Course
 from tito.errors import TitoError
 from tito.export import export_notebook
@@ -55,7 +56,8 @@ def cmd_start(args) -> int:
             target.rename(backup)
             say(f"your previous notebook is kept as {backup.name}")
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(module.release_nb, target)
+        nb = with_python_version(json.loads(module.release_nb.read_text(encoding="utf-8")))
+        target.write_text(json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         say(f"Started {module.name}: {target}")
     _seed_earlier_modules(ws, module.number)
     say("")
@@ -190,15 +192,21 @@ def cmd_status(args) -> int:
     return 0
 
 
+# Jupyter configuration of a student's JupyterLab: nbgrader without its instructor tools.
+STUDENT_LAB_CONFIG = Path(__file__).resolve().parent / "student_lab"
+
+
 def cmd_lab(args) -> int:
     ws = Workspace.find(args.workspace)
     folder = ws.notebook(ws.module(args.module)).parent if args.module else ws.root
     command = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={folder}"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ws.root), os.environ.get("PYTHONPATH")])))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ws.root), os.environ.get("PYTHONPATH")])),
+               JUPYTER_CONFIG_PATH=os.pathsep.join(filter(None, [str(STUDENT_LAB_CONFIG),
+                                                                 os.environ.get("JUPYTER_CONFIG_PATH")])))
     say(f"Starting JupyterLab in {folder}; notebooks import tinytorch from {ws.lib}")
-    return subprocess.call(command + list(args.jupyter_args), env=env)
+    return subprocess.call(command + list(args.passthrough), env=env)
 
 
 STUDENT_README = """# TinyTorch: module {module}
@@ -286,11 +294,12 @@ def register(sub) -> None:
         "on any failure nothing changes")
 
     p = sub.add_parser("lab", help="open JupyterLab on your workspace",
-                       description="Start JupyterLab so that notebooks import tinytorch from your workspace.")
+                       usage="tito lab [-h] [--workspace WORKSPACE] [MODULE] [-- JUPYTER_LAB_ARGS ...]",
+                       description="Start JupyterLab so that notebooks import tinytorch from your workspace. "
+                                   "Arguments after -- go to jupyter lab, e.g. tito lab 06 -- --port=8890.")
     p.add_argument("module", nargs="?", metavar="MODULE", help="open in this module's folder")
     p.add_argument("--workspace", help=ws_help)
-    p.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="passed on to jupyter lab (after --)")
-    p.set_defaults(handler=cmd_lab)
+    p.set_defaults(handler=cmd_lab, passthrough=[])
 
     p = sub.add_parser("dist", help="instructors: make the student distribution of a module",
                        description="Write a folder with tito, the student notebooks up to MODULE, the "

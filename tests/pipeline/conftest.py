@@ -106,6 +106,13 @@ def make_toy_course(folder: Path, module_text: str = TOY_MODULE) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session")
+def toy_course_template(tmp_path_factory) -> Path:
+    """The toy course, built once per session (a build runs nbgrader and nbdev)."""
+    return make_toy_course(tmp_path_factory.mktemp("toy-course") / "course")
+
+
 @pytest.fixture
-def toy_course(tmp_path) -> Path:
-    return make_toy_course(tmp_path / "course")
+def toy_course(toy_course_template, tmp_path) -> Path:
+    """A fresh copy of the built toy course, for one test to change."""
+    return Path(shutil.copytree(toy_course_template, tmp_path / "course"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -28,12 +30,18 @@ def tree_digest(folder: Path) -> str:
     return h.hexdigest()
 
 
-@pytest.fixture
-def toy_dist(toy_course, tmp_path):
-    dist = tmp_path / "student"
-    tito("dist", "01", str(dist), cwd=toy_course)
+@pytest.fixture(scope="session")
+def toy_dist_template(toy_course_template, tmp_path_factory):
+    dist = tmp_path_factory.mktemp("toy-dist") / "student"
+    tito("dist", "01", str(dist), cwd=toy_course_template)
     tito("module", "start", "01_toy", cwd=dist)
     return dist
+
+
+@pytest.fixture
+def toy_dist(toy_dist_template, tmp_path):
+    """A fresh copy of the toy course's hand-out, module 01 started."""
+    return Path(shutil.copytree(toy_dist_template, tmp_path / "student"))
 
 
 def test_dist_carries_no_answer_of_its_module(course, tmp_path):
@@ -138,3 +146,36 @@ def test_module_06_reference_completes_in_a_student_distribution(tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "90/90" in proc.stdout
     assert (dist / "tinytorch/core/optimizers.py").exists()
+
+
+def test_handout_tito_lists_only_what_works_there(toy_dist):
+    listing = tito("--help", cwd=toy_dist).stdout
+    commands = {line.split()[0] for line in listing.split("COMMAND\n", 1)[1].splitlines() if line.strip()}
+    assert commands == {"module", "lab"}, listing
+    proc = tito("build", cwd=toy_dist, check=False)
+    assert proc.returncode == 2 and "no TinyTorch course found" in proc.stderr and "Traceback" not in proc.stderr
+    in_course = tito("--help", cwd=ROOT).stdout
+    assert all(f"    {name} " in in_course for name in ("build", "lint", "dist", "module", "lab")), in_course
+
+
+@pytest.mark.parametrize("module", [[], ["01"]])
+def test_lab_passes_what_follows_the_double_dash_to_jupyter_lab(toy_dist, module):
+    proc = tito("lab", *module, "--", "--version", cwd=toy_dist, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.splitlines()[-1].startswith("4."), proc.stdout  # jupyter lab --version
+    refused = tito("module", "list", "--", "--version", cwd=toy_dist, check=False)
+    assert refused.returncode == 2 and "only `tito lab`" in refused.stderr
+
+
+def test_started_notebook_names_the_python_its_kernel_reports(toy_dist):
+    """JupyterLab writes the kernel's language_info into a notebook as it opens; a notebook
+    holding the same opens unmodified."""
+    import platform
+
+    started = json.loads((toy_dist / "modules" / "01_toy" / "toy_dev.ipynb").read_text())
+    released = json.loads((toy_dist / "release" / "01_toy" / "toy_dev.ipynb").read_text())
+    kernel = subprocess.run([sys.executable, "-c", "from ipykernel.ipkernel import IPythonKernel as K; "
+                             "import json; print(json.dumps(K.language_info))"], capture_output=True, text=True)
+    assert started["metadata"]["language_info"] == json.loads(kernel.stdout)
+    assert started["metadata"]["language_info"]["version"] == platform.python_version()
+    assert started["cells"] == released["cells"]

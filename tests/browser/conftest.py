@@ -1,0 +1,23 @@
+"""Browser tests: screenshots of every step, named in the report of a failing test."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    shots = getattr(item, "screenshots", None)
+    if report.failed and shots is not None:
+        report.sections.append(("screenshots", f"screenshots of each step: {shots}"))
+
+
+@pytest.fixture
+def shots(request, tmp_path_factory):
+    """A folder for this test's screenshots; a failing test's report names it."""
+    folder = tmp_path_factory.mktemp("shots-" + re.sub(r"\W+", "-", request.node.name)[:40])
+    request.node.screenshots = folder
+    return folder
