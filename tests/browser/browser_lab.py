@@ -274,14 +274,16 @@ class Page:
               .then(() => done(true), e => done(String(e)));""")
 
 
-COURSE_FILES = ("modules", "source", "release", "tinytorch", "tests/package", "tito", "nbgrader_config.py",
-                "settings.ini", "pyproject.toml", "constraints.txt")
+COURSE_FILES = ("modules", "source", "release", "tinytorch", "tests/package", "tito", "datasets",
+                "nbgrader_config.py", "settings.ini", "pyproject.toml", "constraints.txt")
 
 
 def course_clone(dest: Path) -> Path:
     """A copy of the course checkout as a clone has it (its committed files, no venv)."""
     for name in COURSE_FILES:
         src, dst = ROOT / name, dest / name
+        if not src.exists():
+            continue
         if src.is_dir():
             shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
         else:
