@@ -2,6 +2,7 @@
 (not from the reference solution): loops and other NumPy calls where the reference is compact,
 other error messages. Each graded solution cell keeps its given code; the answers replace, in
 order, the `raise NotImplementedError()` stubs that the release notebook has in that cell."""
+import re
 
 TENSOR = [
     # __init__
@@ -405,3 +406,17 @@ ANSWERS = {
     "04_losses": LOSSES,
     "05_autograd": AUTOGRAD,
 }
+
+
+STUB = re.compile(r"^( *)# YOUR CODE HERE\n\1raise NotImplementedError\(\)(?:\n|\Z)", re.M)
+
+
+def fill_stubs(source: str, answers: list[str]) -> str:
+    """The cell's text with its stubs replaced, in order, by the answers (indented like the stub)."""
+    stubs = list(STUB.finditer(source))
+    assert len(stubs) == len(answers), f"{len(stubs)} stubs in the cell, {len(answers)} answers"
+    for stub, body in zip(reversed(stubs), reversed(answers)):
+        indent = stub.group(1)
+        text = "".join(indent + line if line.strip() else line for line in body.splitlines(keepends=True))
+        source = source[:stub.start()] + text + source[stub.end():]
+    return source

@@ -6,7 +6,6 @@ student's own package, none skipped."""
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,23 +14,9 @@ import pytest
 
 from conftest import ROOT, tito
 
-from answers_01_05 import ANSWERS
+from answers_01_05 import ANSWERS, fill_stubs
 
 pytestmark = pytest.mark.slow
-
-STUB = re.compile(r"^( *)# YOUR CODE HERE\n\1raise NotImplementedError\(\)(?:\n|\Z)", re.M)
-
-
-def fill_stubs(source: str, answers: list[str]) -> str:
-    """The cell's text with its stubs replaced, in order, by the answers (indented like the stub)."""
-    stubs = list(STUB.finditer(source))
-    assert len(stubs) == len(answers), f"{len(stubs)} stubs in the cell, {len(answers)} answers"
-    for stub, body in zip(reversed(stubs), reversed(answers)):
-        indent = stub.group(1)
-        text = "".join(indent + line if line.strip() else line for line in body.splitlines(keepends=True))
-        source = source[:stub.start()] + text + source[stub.end():]
-    return source
-
 
 def answer(notebook: Path, answers: dict[str, list[str]]) -> None:
     nb = json.loads(notebook.read_text())
