@@ -246,6 +246,8 @@ def _run_python(code):
 
 
 def test_importing_tensor_alone_gives_working_backward():
+    # The engine is module 05's: before a student completes it, there is nothing to load.
+    pytest.importorskip("tinytorch.core.autograd", reason="gradients arrive with module 05")
     result = _run_python("""
         import numpy as np
         from tinytorch.core.tensor import Tensor
