@@ -29,7 +29,6 @@ import base64
 import json
 import math
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -208,6 +207,7 @@ def probe(name: str, value, *, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT
 
 
 _expected_cache: dict[str, dict] = {}
+_warned = []
 
 
 def expectations_file(start: Path | None = None) -> Path | None:
@@ -235,10 +235,10 @@ def _expected_by_name(path: Path) -> dict:
 def _check_in_process(name: str, value) -> None:
     path = expectations_file()
     if path is None:
-        if not _expected_cache.get("warned"):
-            _expected_cache["warned"] = {}
+        if not _warned:  # on stdout: nbgrader scores a cell with any stderr output 0
+            _warned.append(True)
             print("tito probes: no recorded expectations here (run `tito grade generate`); "
-                  "hidden checks are not compared", file=sys.stderr)
+                  "hidden checks are not compared")
         return
     expected = _expected_by_name(path).get(name)
     if expected is None:

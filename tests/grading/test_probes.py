@@ -102,9 +102,11 @@ def test_tolerance_comes_from_the_reference_not_the_kernel():
 
 
 def test_apply_sets_scores_and_lists_disputes():
-    scores = {"nb": {"test-x": 3.0, "test-y": 0.0}}
+    scores = {"nb": {"test-x": 3.0, "test-y": 0.0, "test-z": 0.0, "test-w": 4.0}}
     verdicts = [judge.Verdict("nb", "test-x", True, False, "probe 'b' missing", True),
-                judge.Verdict("nb", "test-y", False, False, "the cell raised an error")]
-    disputes = judge.apply(scores, {"nb": {"test-x": 3.0, "test-y": 2.0}}, verdicts)
-    assert scores == {"nb": {"test-x": 0.0, "test-y": 0.0}}
+                judge.Verdict("nb", "test-y", False, False, "the cell raised an error"),
+                judge.Verdict("nb", "test-z", True, True),    # nbgrader gave 0 (stderr output): stays 0
+                judge.Verdict("nb", "test-w", True, True)]
+    disputes = judge.apply(scores, {"nb": {"test-x": 3.0, "test-y": 2.0, "test-z": 1.0, "test-w": 4.0}}, verdicts)
+    assert scores == {"nb": {"test-x": 0.0, "test-y": 0.0, "test-z": 0.0, "test-w": 4.0}}
     assert disputes == ["test-x: kernel passed it, judge did not (tampering evidence: probe 'b' missing)"]

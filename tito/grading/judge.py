@@ -6,12 +6,13 @@ were recorded by running the instructor's notebook through the same sandbox
 (`tito grade generate`, ``record``) and are kept in
 ``autograded/.tito/expected/<module>.json``; they never enter a student's kernel.
 
-A graded cell earns its points when, in the autograded notebook, the cell has
-no error output **and** every probe the reference reported in that cell was
-reported exactly once, with a value matching the reference within the
-reference's tolerance, and no other probe was. nbgrader's own verdict (no
-error output) is kept as the *kernel verdict*: when the two disagree the
-cell is listed, with why, in the ledger and in `tito grade report`. A probe
+A graded cell keeps the points nbgrader gave it (its *kernel verdict*: no
+error and no stderr output) only when, in the autograded notebook, the cell
+has no error output **and** every probe the reference reported in that cell
+was reported exactly once, with a value matching the reference within the
+reference's tolerance, and no other probe was; otherwise it scores 0. When
+the kernel gave points the judge takes away, the cell is listed, with why, in
+the ledger and in `tito grade report`. A probe
 that is missing, repeated, unknown or malformed while the kernel reported no
 error cannot come from an honest run (an honest kernel either raises before
 the probe or reports it once): that is marked as tampering evidence.
@@ -218,13 +219,13 @@ def summarize(dispute: str) -> str:
 
 def apply(scores: dict[str, dict[str, float | None]], max_scores: dict[str, dict[str, float]],
           verdicts: list[Verdict]) -> list[str]:
-    """Replace nbgrader's score of each judged cell (``scores``, the kernel's verdict) by the
-    judge's: full points or 0. Return where the kernel gave points the judge does not, one line each."""
+    """Keep nbgrader's score of each judged cell (``scores``, the kernel's verdict) where the judge
+    passes it, else make it 0. Return where the kernel gave points the judge does not, one line each."""
     disputes = []
     for v in verdicts:
         points = max_scores[v.notebook].get(v.grade_id, 0.0)
         kernel_score = scores.setdefault(v.notebook, {}).get(v.grade_id) or 0.0
-        scores[v.notebook][v.grade_id] = points if v.passed else 0.0
+        scores[v.notebook][v.grade_id] = min(kernel_score, points) if v.passed else 0.0
         if kernel_score > 0 and not v.passed:
             disputes.append(v.describe())
     return disputes
