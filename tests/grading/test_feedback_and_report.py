@@ -32,6 +32,7 @@ def show(info):
     print(base64.b64encode(info.raw_cell.encode()).decode())
     print(info.raw_cell[::-1])
 get_ipython().events.register("pre_run_cell", show)
+print("application/vnd.tito.probe+json")  # the probe type's name as plain text: scrubbed, not a failure
 def add(a, b):
     return np.asarray(a) + np.asarray(b)
 '''

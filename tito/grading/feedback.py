@@ -104,7 +104,8 @@ class ScrubHiddenTestOutputs(Preprocessor):
 
     def preprocess(self, nb, resources):
         sources = [cell.source for cell in nb.cells if cell.cell_type == "code"]
-        scrub_outputs(nb, hidden_lines(sources))
+        # MIME: a submission printing the probe type's name would otherwise fail the check below
+        scrub_outputs(nb, hidden_lines(sources) | {MIME})
         return nb, resources
 
 
