@@ -41,6 +41,31 @@ def _calls_a_test(source: str) -> bool:
     return False
 
 
+def _hidden_line_numbers(source: str) -> set[int]:
+    """Line numbers (1-based) inside the cell's hidden-test regions."""
+    inside, found = False, set()
+    for number, line in enumerate(source.splitlines(), 1):
+        if HIDDEN_MARKS[0] in line:
+            inside = True
+        elif HIDDEN_MARKS[1] in line:
+            inside = False
+        elif inside:
+            found.add(number)
+    return found
+
+
+def _probes_in_hidden(source: str) -> bool:
+    """True when a hidden-test region calls ``probe(...)`` (tito.probes): the only check the
+    grader trusts, because it is judged outside the student's kernel."""
+    try:
+        tree = ast.parse(_code_of(source))
+    except SyntaxError:
+        return False
+    hidden = _hidden_line_numbers(source)
+    return any(isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "probe"
+               and node.lineno in hidden for node in ast.walk(tree))
+
+
 def _marked(source: str, marks: tuple[str, str]) -> bool:
     return any(mark in line for line in source.splitlines() for mark in marks)
 
@@ -120,6 +145,10 @@ def lint_file(path: Path) -> list[str]:
                 if not _calls_a_test(cell.source):
                     problems.append(f"{where}: graded cell does not call a test: define test_...() "
                                     "and call it at the end of the cell, or its points are free")
+                if not _probes_in_hidden(cell.source):
+                    problems.append(f"{where}: graded cell without a probe: its points are decided by the "
+                                    "probes of its hidden section (### BEGIN HIDDEN TESTS ... "
+                                    "probe('name', result) ...), see docs/grading.md")
     return problems
 
 

@@ -619,8 +619,13 @@ def test_unit_tensor_creation():
     else:
         raise AssertionError("an integer Tensor with requires_grad=True should raise ValueError (__init__)")
     ### BEGIN HIDDEN TESTS
-    assert Tensor([True, False]).dtype == np.float32, "a list of bools should become float32"
-    assert Tensor(np.zeros((2, 0))).shape == (2, 0), "empty arrays keep their shape"
+    from tito.probes import error_of, probe
+    probe("creation", [t.data for t in (scalar, matrix, double, labels, copy, Tensor(np.float64(2.0)),
+                                        Tensor([True, False]), Tensor(np.zeros((2, 0))), weights)],
+          same_dtype=True)
+    probe("creation-grad", [matrix.requires_grad, matrix.grad is None, weights.requires_grad, weights.grad is None,
+                            weights._op, len(weights._inputs),
+                            error_of(lambda: Tensor(np.array([1, 2]), requires_grad=True))])
     ### END HIDDEN TESTS
     print("✅ creation and dtype policy")
 
@@ -666,8 +671,10 @@ def test_unit_tensor_arithmetic():
     assert np.array_equal((a == a).data, np.ones((2, 3), bool)), "a == a should be all True"
     assert len({a, b}) == 2, "Tensors must stay hashable (by identity)"
     ### BEGIN HIDDEN TESTS
-    assert np.allclose((a_np / a).data, np.ones((2, 3))), "array / Tensor should divide elementwise"
-    assert np.array_equal((b >= 0.5).data, b_np >= 0.5)
+    from tito.probes import error_of, probe
+    probe("arithmetic", [got.data for got, _ in cases.values()]
+          + [r.data for r in (a_np / a, b >= 0.5, less, a == a, double * 2.0, 2.0 * double, double + 1,
+                              column + row)], same_dtype=True)
     ### END HIDDEN TESTS
     print("✅ arithmetic and broadcasting")
 
@@ -694,6 +701,13 @@ def test_unit_tensor_matmul():
         assert np.allclose(got.data, want), f"{left_shape} @ {right_shape}: wrong values (__matmul__)"
     matrix = np.eye(3)
     assert np.allclose((matrix @ Tensor(np.ones((3, 2)))).data, np.ones((3, 2))), "ndarray @ Tensor should work (__rmatmul__)"
+    ### BEGIN HIDDEN TESTS
+    from tito.probes import error_of, probe
+    rng = np.random.default_rng(0)
+    operands = [(rng.normal(size=left), rng.normal(size=right)) for left, right in shapes]
+    probe("matmul", [(Tensor(left) @ Tensor(right)).data for left, right in operands]
+          + [(matrix @ Tensor(np.arange(6.0).reshape(3, 2))).data], rtol=1e-10)
+    ### END HIDDEN TESTS
     print("✅ matrix multiplication")
 
 
@@ -720,6 +734,12 @@ def test_unit_tensor_reductions():
                 assert np.allclose(got.data, want), f"{name}(axis={axis}, keepdims={keepdims}): wrong values"
     assert x.sum().dtype == np.float64, "sum of a float64 tensor should stay float64"
     assert Tensor([1.0, 2.0]).mean().dtype == np.float32, "mean of a float32 tensor should stay float32"
+    ### BEGIN HIDDEN TESTS
+    from tito.probes import error_of, probe
+    probe("reductions", [getattr(x, name)(axis=axis, keepdims=keepdims).data for name in ("sum", "mean", "max")
+                         for axis in (None, 0, 1, -1, (0, 2)) for keepdims in (False, True)]
+          + [x.sum().data, Tensor([1.0, 2.0]).mean().data], rtol=1e-10, same_dtype=True)
+    ### END HIDDEN TESTS
     print("✅ reductions")
 
 
@@ -751,6 +771,12 @@ def test_unit_tensor_shape_indexing():
         assert isinstance(got, Tensor), f"x[{index!r}] should return a Tensor (__getitem__)"
         assert np.array_equal(got.data, data[index]), f"x[{index!r}] differs from NumPy (__getitem__)"
     assert np.array_equal(x[Tensor(np.array([1, 0]))].data, data[[1, 0]]), "a Tensor index should act like its array"
+    ### BEGIN HIDDEN TESTS
+    from tito.probes import error_of, probe
+    probe("shape-indexing", [x.reshape(4, 6).data, x.reshape((6, -1)).data, x.reshape(-1).data,
+                             x.transpose().data, x.transpose(0, 2).data, x.T.data, Tensor([1.0, 2.0]).T.data]
+          + [x[index].data for index in indices] + [x[Tensor(np.array([1, 0]))].data])
+    ### END HIDDEN TESTS
     print("✅ reshape, transpose, indexing")
 
 
@@ -812,6 +838,14 @@ def test_unit_tensor_graph():
     assert len(calls) == 2 and calls[0][0] is loss and calls[0][1] is None, (
         "backward() should call the registered engine with (self, gradient)")
     assert calls[1][1] == 2.0, "backward(gradient) should pass the gradient on"
+    ### BEGIN HIDDEN TESTS
+    from tito.probes import error_of, probe
+    probe("graph-values", [product.data, reflected.data, recorded.data] + [r.data for r in expected.values()])
+    probe("graph-record", [product._op, product.requires_grad, untracked._op, untracked.requires_grad,
+                           reflected._op, [r._op for r in expected.values()], expected["sum"]._saved,
+                           expected["transpose"]._saved, expected["getitem"]._saved, recorded._op,
+                           recorded._saved, len(calls), calls[0][1], calls[1][1]])
+    ### END HIDDEN TESTS
     print("✅ graph record and backward delegation")
 
 
@@ -854,6 +888,10 @@ def test_module():
     assert loss.shape == () and loss.dtype == np.float32, f"loss should be a float32 scalar, got {loss.shape} {loss.dtype}"
     assert np.isclose(loss.item(), want_loss, rtol=1e-5), f"loss: expected {want_loss}, got {loss.item()}"
     assert loss.requires_grad and loss._op == "mean", "the loss should be recorded in the graph"
+    ### BEGIN HIDDEN TESTS
+    from tito.probes import error_of, probe
+    probe("module-forward", [scores.data, hidden.data, loss.data, loss._op, loss.requires_grad], same_dtype=True)
+    ### END HIDDEN TESTS
     print("✅ module 01 complete: Tensor is ready for the rest of the course")
 
 

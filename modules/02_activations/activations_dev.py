@@ -148,10 +148,10 @@ def test_unit_relu():
     assert y.dtype == np.float64, f"ReLU.forward should keep float64, got {y.dtype}"
     assert relu(Tensor([1.5, -2.0])).dtype == np.float32, "ReLU.forward should keep float32"
     ### BEGIN HIDDEN TESTS
+    from tito.probes import probe
     rng = np.random.default_rng(0)
-    values = rng.normal(size=(4, 5, 6))
-    assert np.array_equal(relu(Tensor(values)).data, np.where(values > 0, values, 0.0)), (
-        "ReLU.forward is wrong on a random 3-D tensor")
+    probe("relu", [y.data, relu(Tensor([1.5, -2.0])).data, relu(Tensor(rng.normal(size=(4, 5, 6)))).data],
+          rtol=0, atol=0, same_dtype=True)
     ### END HIDDEN TESTS
     print("ReLU works.")
 
@@ -234,11 +234,11 @@ def test_unit_sigmoid():
         f"Sigmoid.forward of [-1000, 1000] should be [0, 1], got {extreme}; "
         "only exponentiate numbers that are <= 0")
     ### BEGIN HIDDEN TESTS
-    assert sigmoid(Tensor([0.0])).dtype == np.float32, "Sigmoid.forward should keep float32"
+    from tito.probes import probe
     rng = np.random.default_rng(1)
-    grid = rng.normal(scale=5, size=(3, 7))
-    assert np.allclose(sigmoid(Tensor(grid)).data, 1 / (1 + np.exp(-grid)), rtol=1e-12), (
-        "Sigmoid.forward is wrong on a random 2-D tensor")
+    probe("sigmoid", [y.data, extreme, sigmoid(Tensor(rng.normal(scale=5, size=(3, 7)))).data],
+          rtol=1e-12, atol=1e-300, same_dtype=True)
+    probe("sigmoid-float32", sigmoid(Tensor([0.0, -2.5, 4.0])).data, rtol=1e-6, same_dtype=True)
     ### END HIDDEN TESTS
     print("Sigmoid works.")
 
@@ -287,6 +287,11 @@ def test_unit_tanh():
     saturated = tanh(Tensor(np.array([-500.0, 500.0]))).data
     assert np.array_equal(saturated, [-1.0, 1.0]), (
         f"Tanh.forward of [-500, 500] should be [-1, 1], got {saturated}")
+    ### BEGIN HIDDEN TESTS
+    from tito.probes import probe
+    probe("tanh", [y.data, saturated, tanh(Tensor(np.linspace(-3.0, 3.0, 13))).data],
+          rtol=1e-12, atol=1e-15, same_dtype=True)
+    ### END HIDDEN TESTS
     print("Tanh works.")
 
 
@@ -377,14 +382,11 @@ def test_unit_softmax():
     assert np.allclose(huge, [[1 / (1 + np.exp(-1.0)), np.exp(-1.0) / (1 + np.exp(-1.0)), 0.0]]), (
         f"Softmax.forward of [1000, 999, -1000]: got {huge}")
     ### BEGIN HIDDEN TESTS
-    big32 = Softmax()(Tensor([[100.0, 90.0, 80.0]]))
-    assert big32.dtype == np.float32, "Softmax.forward should keep float32"
-    assert np.all(np.isfinite(big32.data)), "Softmax.forward overflows in float32 for logits of 100"
+    from tito.probes import probe
     rng = np.random.default_rng(2)
-    cube = rng.normal(size=(2, 3, 4))
-    middle = Softmax(axis=1)(Tensor(cube)).data
-    assert np.allclose(middle, np.exp(cube) / np.exp(cube).sum(axis=1, keepdims=True)), (
-        "Softmax(axis=1) is wrong on a 3-D tensor")
+    probe("softmax", [probs.data, columns, huge, Softmax(axis=1)(Tensor(rng.normal(size=(2, 3, 4)))).data],
+          rtol=1e-10, same_dtype=True)
+    probe("softmax-float32", Softmax()(Tensor([[100.0, 90.0, 80.0]])).data, rtol=1e-5, same_dtype=True)
     ### END HIDDEN TESTS
     print("Softmax works.")
 
@@ -479,10 +481,9 @@ def test_unit_gelu():
     assert not np.allclose(approx, exact.data, rtol=1e-6, atol=0), (
         "GELU.forward gives the same values for both variants; check self.approximate")
     ### BEGIN HIDDEN TESTS
-    small = GELU()(Tensor([1.0, -1.0]))
-    assert small.dtype == np.float32, f"GELU.forward should keep float32, got {small.dtype}"
-    assert np.allclose(small.data, [0.8413447, -0.1586553], atol=1e-6), (
-        f"GELU.forward of float32 [1, -1] should be [0.8413447, -0.1586553], got {small.data}")
+    from tito.probes import probe
+    probe("gelu", [exact.data, approx], rtol=1e-12, atol=1e-15, same_dtype=True)
+    probe("gelu-float32", GELU()(Tensor([1.0, -1.0, 2.5])).data, rtol=1e-6, same_dtype=True)
     ### END HIDDEN TESTS
     print("GELU works.")
 
@@ -587,6 +588,12 @@ def test_module():
     assert np.all(hidden >= 0), "ReLU output should never be negative"
     bounded = Sigmoid()(inputs @ hidden_weights).data
     assert np.all((bounded > 0) & (bounded < 1)), "Sigmoid output should lie in (0, 1)"
+    ### BEGIN HIDDEN TESTS
+    from tito.probes import probe
+    activations = [ReLU(), Sigmoid(), Tanh(), GELU(), GELU(approximate="tanh")]
+    probe("module-forward", [Softmax()(a(inputs @ hidden_weights) @ output_weights).data for a in activations],
+          rtol=1e-10)
+    ### END HIDDEN TESTS
     print("All activation tests pass: module 02 is complete.")
 
 

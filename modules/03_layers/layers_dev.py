@@ -245,12 +245,13 @@ def test_unit_linear():
     assert np.allclose(no_bias(x).data, x @ no_bias.weight.data, rtol=1e-6), (
         "Linear.forward without bias should be x @ weight")
     ### BEGIN HIDDEN TESTS
-    wide = Linear(400, 300)
-    k = 1 / np.sqrt(400)
-    assert abs(wide.weight.data.std() - k / np.sqrt(3)) < 0.05 * k / np.sqrt(3), (
-        "Linear.__init__: weights should be uniform in [-k, k] (standard deviation k / sqrt(3))")
-    batch = Tensor(np.ones((2, 5, 4)))
-    assert layer(batch).shape == (2, 5, 3), "Linear.forward should accept extra leading dimensions"
+    from tito.probes import probe
+    np.random.seed(5)
+    wide = Linear(40, 30)
+    batch = Tensor(np.arange(40.0, dtype=np.float32).reshape(2, 5, 4) / 10)
+    probe("linear", [layer.weight.data, layer.bias.data, y.data, no_bias(x).data, wide.weight.data, wide.bias.data,
+                     layer(batch).data, len(params), no_bias.bias is None, len(no_bias.parameters()),
+                     layer.weight.requires_grad, layer.bias.requires_grad], rtol=1e-6, same_dtype=True)
     ### END HIDDEN TESTS
     print("Linear works.")
 
@@ -346,6 +347,14 @@ def test_unit_sequential():
     assert not first.training and not second.training, "Sequential.eval() should reach every sub-layer"
     model.train()
     assert first.training and second.training, "Sequential.train() should reach every sub-layer"
+    ### BEGIN HIDDEN TESTS
+    from tito.probes import probe
+    model.eval()
+    evaluating = [first.training, second.training]
+    model.train()
+    probe("sequential", [y.data, nested(x).data, len(params), len(nested.parameters()), evaluating,
+                         [first.training, second.training]], rtol=1e-5)
+    ### END HIDDEN TESTS
     print("Sequential works.")
 
 
@@ -447,8 +456,15 @@ def test_unit_dropout():
     assert np.array_equal(Dropout(0.0)(small).data, small.data), "Dropout(0.0).forward should return x unchanged"
     assert np.array_equal(Dropout(1.0)(small).data, np.zeros(3)), "Dropout(1.0).forward should return zeros"
     ### BEGIN HIDDEN TESTS
+    from tito.probes import probe
+    np.random.seed(11)
     first, second = Dropout(0.5)(x).data, Dropout(0.5)(x).data
-    assert not np.array_equal(first, second), "Dropout.forward should draw a fresh mask on every call"
+    layer.eval()
+    evaluated = layer(small).data
+    layer.train()
+    probe("dropout", [int((values == 0).sum()), values[:4, :8], np.unique(survivors), evaluated,
+                      Dropout(0.0)(small).data, Dropout(1.0)(small).data, int((first == 0).sum()),
+                      int((second == 0).sum()), int((first != second).sum())], rtol=1e-6, same_dtype=True)
     ### END HIDDEN TESTS
     print("Dropout works.")
 
@@ -567,6 +583,10 @@ def test_module():
     expected = np.exp(logits - logits.max(axis=1, keepdims=True))
     expected /= expected.sum(axis=1, keepdims=True)
     assert np.allclose(first, expected, atol=1e-6), "in eval mode Dropout should not change the output"
+    ### BEGIN HIDDEN TESTS
+    from tito.probes import probe
+    probe("module-classifier", [total, probs.data, first], rtol=1e-5, same_dtype=True)
+    ### END HIDDEN TESTS
     print("All layer tests pass: module 03 is complete.")
 
 

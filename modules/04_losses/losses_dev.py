@@ -142,10 +142,12 @@ def test_unit_mse_loss():
     assert small.dtype == np.float32, f"MSELoss.forward should keep float32, got {small.dtype}"
     assert np.isclose(small.item(), 5 / 3), f"MSELoss with a NumPy target: expected {5 / 3}, got {small.item()}"
     ### BEGIN HIDDEN TESTS
+    from tito.probes import probe
     rng = np.random.default_rng(4)
     p, t = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
-    assert np.isclose(loss_fn(Tensor(p), Tensor(t)).item(), np.mean((p - t) ** 2), rtol=1e-12), (
-        "MSELoss.forward is wrong on random data")
+    probe("mse", [loss.data, loss_fn(prediction, prediction).data, loss_fn(Tensor(p), Tensor(t)).data],
+          rtol=1e-12, same_dtype=True)
+    probe("mse-float32", small.data, rtol=1e-6, same_dtype=True)
     ### END HIDDEN TESTS
     print("MSELoss works.")
 
@@ -281,10 +283,14 @@ def test_unit_cross_entropy_loss():
     assert np.allclose(recorded._saved.get("probs"), probs, rtol=1e-12), (
         "CrossEntropyLoss.forward should save probs=<softmax of the logits> for the backward rule")
     ### BEGIN HIDDEN TESTS
-    single = loss_fn(Tensor([[1.0, 2.0]]), [1])
-    assert single.dtype == np.float32, f"CrossEntropyLoss.forward should keep float32, got {single.dtype}"
-    assert np.isclose(single.item(), np.log(1 + np.exp(-1.0)), rtol=1e-6), (
-        f"CrossEntropyLoss of float32 logits [[1, 2]] with target 1: expected 0.3133, got {single.item()}")
+    from tito.probes import probe
+    rng = np.random.default_rng(5)
+    probe("cross-entropy", [loss.data, uniform, right, wrong, recorded.data, recorded._op,
+                            np.asarray(recorded._saved.get("targets")), np.asarray(recorded._saved.get("probs")),
+                            loss_fn(Tensor(rng.normal(scale=3, size=(6, 5))), rng.integers(0, 5, size=6)).data],
+          rtol=1e-10, atol=1e-12, same_dtype=True)
+    probe("cross-entropy-float32", loss_fn(Tensor([[1.0, 2.0], [0.5, -1.0]]), [1, 0]).data, rtol=1e-6,
+          same_dtype=True)
     ### END HIDDEN TESTS
     print("CrossEntropyLoss works.")
 
@@ -375,10 +381,12 @@ def test_unit_binary_cross_entropy_loss():
         "BinaryCrossEntropyLoss.forward should record Tensor.from_op(..., 'binary_cross_entropy', "
         "(prediction, target))")
     ### BEGIN HIDDEN TESTS
-    small = loss_fn(Tensor([0.25, 0.75]), Tensor([0.0, 1.0]))
-    assert small.dtype == np.float32, f"BinaryCrossEntropyLoss.forward should keep float32, got {small.dtype}"
-    assert np.isclose(small.item(), -np.log(0.75), rtol=1e-6), (
-        f"BinaryCrossEntropyLoss of float32 [0.25, 0.75] against [0, 1]: expected 0.2877, got {small.item()}")
+    from tito.probes import probe
+    probe("bce", [loss.data, edges, recorded.data, recorded._op, len(recorded._inputs),
+                  loss_fn(Tensor(np.linspace(0.05, 0.95, 7)), Tensor(np.linspace(1.0, 0.0, 7))).data],
+          rtol=1e-10, same_dtype=True)
+    probe("bce-float32", loss_fn(Tensor([0.25, 0.75, 0.5]), Tensor([0.0, 1.0, 1.0])).data, rtol=1e-6,
+          same_dtype=True)
     ### END HIDDEN TESTS
     print("BinaryCrossEntropyLoss works.")
 
@@ -478,6 +486,10 @@ def test_module():
     informed = CrossEntropyLoss()(Tensor(3.0 * np.eye(4)[classes]), classes).item()
     assert informed < uniform and np.isclose(uniform, np.log(4)), (
         f"right-class logits should cost less ({informed}) than uniform ones (log 4 = {uniform})")
+    ### BEGIN HIDDEN TESTS
+    from tito.probes import probe
+    probe("module-losses", [binary, two_class, start, fitted, uniform, informed], rtol=1e-8)
+    ### END HIDDEN TESTS
     print("All loss tests pass: module 04 is complete.")
 
 

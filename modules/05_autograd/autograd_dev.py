@@ -240,6 +240,11 @@ def test_unit_unbroadcast():
         got = unbroadcast(grad, shape)
         assert np.shape(got) == shape, f"unbroadcast(grad of shape (4, 2, 3), {shape}) returned shape {np.shape(got)}"
         assert np.allclose(got, want), f"unbroadcast(..., {shape}): expected\n{want}\ngot\n{got}"
+    ### BEGIN HIDDEN TESTS
+    from tito.probes import error_of, probe
+    probe("unbroadcast", [unbroadcast(grad, shape) for shape, _ in cases]
+          + [unbroadcast(np.arange(24.0).reshape(2, 3, 4) ** 2, (3, 1)), unbroadcast(grad[0], (1, 3))], rtol=1e-12)
+    ### END HIDDEN TESTS
     print("✅ unbroadcast")
 
 
@@ -356,27 +361,39 @@ def sqrt_backward(grad, out):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test-rules-arithmetic", "locked": true, "points": 15}
+### BEGIN HIDDEN TESTS
+def probe_rule_gradients(forward, *arrays, seed=0):
+    """What the backward rule of `forward`'s op gives each input for a random upstream gradient."""
+    inputs = [Tensor(np.array(a, dtype=np.float64), requires_grad=True) for a in arrays]
+    out = forward(*inputs)
+    grads = BACKWARD_RULES[out._op](np.random.default_rng(seed).normal(size=out.shape), out)
+    return [sum(unbroadcast(np.asarray(grads[i], dtype=np.float64), tensor.shape)
+                for i, recorded in enumerate(out._inputs) if recorded is tensor) for tensor in inputs]
+
+
+### END HIDDEN TESTS
 def test_unit_rules_arithmetic():
     """Each arithmetic rule matches finite differences, with broadcasting."""
     rng = np.random.default_rng(1)
     matrix, row = rng.normal(size=(3, 4)), rng.normal(size=(4,))
     positive = rng.uniform(0.5, 2.0, size=(3, 4))
-    check_rule(lambda a, b: a + b, matrix, row)
-    check_rule(lambda a, b: a - b, matrix, row)
-    check_rule(lambda a, b: a * b, matrix, row)
-    check_rule(lambda a, b: a / b, matrix, positive)
-    check_rule(lambda a: -a, matrix)
-    check_rule(lambda a: a ** 3, matrix)
-    check_rule(lambda a, b: a ** b, positive, row)
-    check_rule(lambda a: 2.0 ** a, row)
-    check_rule(lambda a: a.exp(), matrix)
-    check_rule(lambda a: a.log(), positive)
-    check_rule(lambda a: a.sqrt(), positive)
+    rules = [(lambda a, b: a + b, (matrix, row)), (lambda a, b: a - b, (matrix, row)),
+             (lambda a, b: a * b, (matrix, row)), (lambda a, b: a / b, (matrix, positive)),
+             (lambda a: -a, (matrix,)), (lambda a: a ** 3, (matrix,)), (lambda a, b: a ** b, (positive, row)),
+             (lambda a: 2.0 ** a, (row,)), (lambda a: a.exp(), (matrix,)), (lambda a: a.log(), (positive,)),
+             (lambda a: a.sqrt(), (positive,))]
+    for forward, arrays in rules:
+        check_rule(forward, *arrays)
 
     base = Tensor(np.array([0.0, 2.0]), requires_grad=True)
     squared = base ** 0.0
     grad_base, _ = BACKWARD_RULES["pow"](np.ones(2), squared)
     assert np.array_equal(grad_base, [0.0, 0.0]), f"x ** 0 should give gradient 0 (also at x = 0), got {grad_base}"
+    ### BEGIN HIDDEN TESTS
+    from tito.probes import error_of, probe
+    probe("rules-arithmetic", [probe_rule_gradients(forward, *arrays) for forward, arrays in rules]
+          + [probe_rule_gradients(lambda a, b: b / a, positive, matrix), grad_base], rtol=1e-9, atol=1e-12)
+    ### END HIDDEN TESTS
     print("✅ arithmetic rules")
 
 
@@ -448,8 +465,14 @@ def test_unit_rule_matmul():
     rng = np.random.default_rng(2)
     shapes = [((2, 3), (3, 4)), ((3,), (3, 4)), ((2, 3), (3,)), ((3,), (3,)),
               ((5, 2, 3), (3, 4)), ((2, 2, 3), (2, 3, 4)), ((1, 2, 3), (3, 2, 3, 1)), ((3,), (2, 3, 4))]
-    for left, right in shapes:
-        check_rule(lambda a, b: a @ b, rng.normal(size=left), rng.normal(size=right))
+    operands = [(rng.normal(size=left), rng.normal(size=right)) for left, right in shapes]
+    for left, right in operands:
+        check_rule(lambda a, b: a @ b, left, right)
+    ### BEGIN HIDDEN TESTS
+    from tito.probes import error_of, probe
+    probe("rule-matmul", [probe_rule_gradients(lambda a, b: a @ b, *pair, seed=3) for pair in operands],
+          rtol=1e-9, atol=1e-12)
+    ### END HIDDEN TESTS
     print("✅ matmul rule")
 
 
@@ -540,6 +563,12 @@ def test_unit_rules_reductions():
     (grad,) = max_backward(np.array([6.0, 4.0]), tied.max(axis=1))
     want = np.array([[0.0, 3.0, 3.0], [4.0, 0.0, 0.0]])
     assert np.allclose(grad, want), f"max with ties should split the gradient equally: expected\n{want}\ngot\n{grad}"
+    ### BEGIN HIDDEN TESTS
+    from tito.probes import error_of, probe
+    probe("rules-reductions", [probe_rule_gradients(lambda x: getattr(x, name)(axis=axis, keepdims=keepdims), data)
+                               for axis in (None, 0, -1, (0, 2)) for keepdims in (False, True)
+                               for name in ("sum", "mean", "max")] + [grad], rtol=1e-9, atol=1e-12)
+    ### END HIDDEN TESTS
     print("✅ reduction rules")
 
 
@@ -615,6 +644,15 @@ def test_unit_rules_shape():
     x = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
     (grad,) = getitem_backward(np.array([1.0, 2.0, 3.0]), x[np.array([0, 0, 2])])
     assert np.allclose(grad, [3.0, 0.0, 3.0]), f"x[[0, 0, 2]] with ḡ=[1, 2, 3] should give [3, 0, 3], got {grad}"
+    ### BEGIN HIDDEN TESTS
+    from tito.probes import error_of, probe
+    shapes = [lambda x: x.reshape(4, 6), lambda x: x.reshape(-1), lambda x: x.transpose(),
+              lambda x: x.transpose(0, 2), lambda x: x.T]
+    indices = (1, (0, slice(1, 3)), (Ellipsis, 2), np.array([1, 1, 0]),
+               (np.array([0, 0, 1]), np.array([2, 2, 0])), data > 0)
+    probe("rules-shape", [probe_rule_gradients(forward, data) for forward in shapes]
+          + [probe_rule_gradients(lambda x: x[index], data) for index in indices] + [grad], rtol=1e-9, atol=1e-12)
+    ### END HIDDEN TESTS
     print("✅ shape and indexing rules")
 
 
@@ -740,6 +778,19 @@ def test_unit_rules_activations():
     probs = Tensor.from_op(_softmax_values(huge.data, -1), "softmax", (huge,), axis=-1)
     (grad,) = softmax_backward(np.array([[1.0, 0.0, 0.0]]), probs)
     assert np.all(np.isfinite(grad)), f"softmax rule must stay finite for logits in the thousands, got {grad}"
+    ### BEGIN HIDDEN TESTS
+    from tito.probes import error_of, probe
+    forwards = [lambda x: Tensor.from_op(np.maximum(x.data, 0), "relu", (x,)),
+                lambda x: Tensor.from_op(1 / (1 + np.exp(-x.data)), "sigmoid", (x,)),
+                lambda x: Tensor.from_op(np.tanh(x.data), "tanh", (x,))]
+    forwards += [lambda x, axis=axis: Tensor.from_op(_softmax_values(x.data, axis), "softmax", (x,), axis=axis)
+                 for axis in (-1, 0)]
+    forwards += [lambda x, approximate=approximate: Tensor.from_op(_gelu_values(x.data, approximate), "gelu", (x,),
+                                                                   approximate=approximate)
+                 for approximate in ("none", "tanh")]
+    probe("rules-activations", [probe_rule_gradients(forward, data) for forward in forwards] + [grad],
+          rtol=1e-9, atol=1e-12)
+    ### END HIDDEN TESTS
     print("✅ activation rules")
 
 
@@ -854,6 +905,14 @@ def test_unit_rules_losses():
     huge = Tensor(np.array([[2000.0, -2000.0, 0.0]]), requires_grad=True)
     (grad,) = cross_entropy_backward(np.array(1.0), _cross_entropy_record(huge, np.array([1])))
     assert np.allclose(grad, [[1.0, -1.0, 0.0]]), f"cross-entropy rule with huge logits: expected [[1, -1, 0]], got {grad}"
+    ### BEGIN HIDDEN TESTS
+    from tito.probes import error_of, probe
+    probe("rules-losses", [
+        probe_rule_gradients(lambda p, t: Tensor.from_op(np.mean((p.data - t.data) ** 2), "mse_loss", (p, t)),
+                             pred, target),
+        probe_rule_gradients(lambda z: _cross_entropy_record(z, labels), pred * 3),
+        probe_rule_gradients(_bce_record, probabilities, soft_targets), grad], rtol=1e-9, atol=1e-12)
+    ### END HIDDEN TESTS
     print("✅ loss rules")
 
 
@@ -1048,6 +1107,16 @@ def test_unit_backward_engine():
         value = value * 1.0
     value.backward()
     assert chain.grad.item() == 1.0, "a chain of 3000 ops should backpropagate without recursion errors"
+    ### BEGIN HIDDEN TESTS
+    from tito.probes import error_of, probe
+    b = Tensor(np.array([0.5, 3.0]), requires_grad=True)
+    ((b * 3.0) + b ** 2).sum().backward()
+    once = b.grad.data.copy()
+    (b.exp() * b).mean().backward()
+    probe("backward-engine", [len(order), once, b.grad.data, a.grad.data, w.grad.data, bias.grad.data,
+                              v.grad.data, chain.grad.data, inputs.grad is None,
+                              error_of(lambda: (v * 2.0).backward())], rtol=1e-10, same_dtype=True)
+    ### END HIDDEN TESTS
     print("✅ backward engine")
 
 
@@ -1094,6 +1163,10 @@ def test_module():
         assert param.grad is not None, f"parameter {index} received no gradient"
         assert np.allclose(param.grad.data, want, rtol=1e-5, atol=1e-7), (
             f"parameter {index}: engine gradient\n{param.grad.data}\ndiffers from finite differences\n{want}")
+    ### BEGIN HIDDEN TESTS
+    from tito.probes import error_of, probe
+    probe("module-network", [param.grad.data for param in params], rtol=1e-9, atol=1e-12)
+    ### END HIDDEN TESTS
     print("✅ module 05 complete: every Tensor now has gradients")
 
 

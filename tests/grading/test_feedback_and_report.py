@@ -1,8 +1,10 @@
 """Feedback without hidden tests (sources, outputs, tracebacks) and the instructor's report."""
 from __future__ import annotations
 
+import base64
 import csv
 import html
+import json
 import re
 
 import pytest
@@ -13,8 +15,7 @@ from grading_helpers import (toy_course, needs_bwrap, release_notebook, run_tito
 pytestmark = needs_bwrap
 HIDDEN = ["SECRET-HIDDEN-LINE", "add([1, 2], [3, 4])"]
 
-# Passes the visible check, fails the hidden one (its traceback quotes the hidden line), and
-# prints the source of whatever called it.
+# Passes the visible check, fails the hidden one, and prints the source of whatever called it.
 LEAKER = '''
 import inspect, traceback
 def add(a, b):
@@ -24,6 +25,28 @@ def add(a, b):
     return 3
 '''
 
+# The reference, plus a hook printing every cell's source in base64 (and reversed) as it runs.
+EXFILTRATOR = '''
+import base64
+def show(info):
+    print(base64.b64encode(info.raw_cell.encode()).decode())
+    print(info.raw_cell[::-1])
+get_ipython().events.register("pre_run_cell", show)
+print("application/vnd.tito.probe+json")  # the probe type's name as plain text: scrubbed, not a failure
+def add(a, b):
+    return np.asarray(a) + np.asarray(b)
+'''
+
+# Passes the visible check; a hidden probe is made to go missing (raises, error silenced).
+SWALLOWER = '''
+get_ipython().set_custom_exc((Exception,), lambda shell, etype, value, tb, tb_offset=None: None)
+get_ipython().events.register("post_run_cell", lambda result: setattr(result, "error_in_exec", None))
+def add(a, b):
+    if np.ndim(a):
+        raise ValueError("only numbers")
+    return a + b
+'''
+
 
 @pytest.fixture(scope="module")
 def course(toy_template, tmp_path_factory):
@@ -31,6 +54,8 @@ def course(toy_template, tmp_path_factory):
     solved = solved_notebook(course, "02")
     submit(course, "02", "leaker", with_cell(solved, "add", LEAKER))
     submit(course, "02", "reference", solved)
+    submit(course, "02", "exfiltrator", with_cell(solved, "add", EXFILTRATOR))
+    submit(course, "02", "swallower", with_cell(solved, "add", SWALLOWER))
     submit(course, "02", "untouched", release_notebook(course, "02"))
     submit(course, "02", "broken", raw=b"not json")
     proc = run_tito(course, "grade", "autograde", "02", "--timeout", "5")
@@ -51,8 +76,43 @@ def test_feedback_never_shows_hidden_tests(course):
     text = visible_text(page)
     for secret in HIDDEN:
         assert secret not in text, f"hidden test text {secret!r} in {page}"
-    assert "AssertionError" in text                      # the student still sees that a check failed
+    assert re.search(r"test-add.{0,200}?Score:\s*0(\.0)?\s*/\s*2", text, re.S), text  # it shows the cell failed
     assert "broken: no feedback" in proc.stdout
+
+
+def expected_fragments(course) -> list[str]:
+    """Every recorded expected value of the hidden checks, as the text it could appear as."""
+    recorded = json.loads((course.root / "autograded" / ".tito" / "expected" / "02_toy.json").read_text())
+    found = []
+    for probes in recorded["notebooks"]["toy_dev"].values():
+        for p in probes:
+            text = json.dumps(p["value"])
+            found += re.findall(r'"data": "([^"]+)"', text) + [text]
+    return found
+
+
+def test_feedback_shows_no_probe_output_nor_expected_value(course):
+    run_tito(course, "grade", "feedback", "02")
+    for student in ("reference", "leaker", "exfiltrator", "swallower"):
+        raw = (course.root / "feedback" / student / "02_toy" / "toy_dev.html").read_text(encoding="utf-8")
+        assert "application/vnd.tito.probe" not in raw
+        for fragment in expected_fragments(course):
+            assert fragment not in raw, f"{student}: expected value {fragment!r} in the feedback page"
+
+
+def test_feedback_scrubs_encoded_hidden_source(course):
+    run_tito(course, "grade", "feedback", "02")
+    autograded = (course.root / "autograded" / "exfiltrator" / "02_toy" / "toy_dev.ipynb").read_text()
+    text = visible_text(course.root / "feedback" / "exfiltrator" / "02_toy" / "toy_dev.html")
+    decoded = ""
+    for token in re.findall(r"[A-Za-z0-9+/=]{16,}", text):
+        try:
+            decoded += base64.b64decode(token + "=" * (-len(token) % 4)).decode("utf-8", "ignore")
+        except ValueError:
+            pass
+    assert "SECRET-HIDDEN-LINE"[::-1] in autograded        # the hook did print the hidden source
+    for secret in HIDDEN:
+        assert secret not in text and secret[::-1] not in text and secret not in decoded, secret
 
 
 def test_feedback_for_every_graded_student(course):
@@ -76,3 +136,13 @@ def test_report_table_csv_histogram_and_failures(course):
     assert re.search(r"^reference\s+5\.0\s+5\.0\s+100\.0%", proc.stdout, re.MULTILINE)
     assert "Submissions that failed (1):" in proc.stdout
     assert "broken: toy_dev.ipynb is not a readable notebook" in proc.stdout
+    assert rows["exfiltrator"]["score"] == "5" and rows["swallower"]["score"] == "3"
+
+
+def test_report_flags_cells_the_judge_overruled(course):
+    proc = run_tito(course, "grade", "report", "02")
+    assert "Kernel and judge disagree (2 submission(s), 1 with tampering evidence):" in proc.stdout, proc.stdout
+    assert re.search(r"^  swallower: test-add: kernel passed it, judge did not \(tampering evidence: "
+                     r"probe 'add-lists' missing", proc.stdout, re.M), proc.stdout
+    assert re.search(r"^  leaker: test-add: .*hidden check 'add-lists' failed", proc.stdout, re.M)
+    assert "reference:" not in proc.stdout.split("disagree")[1]

@@ -158,6 +158,84 @@ CASES = [
          3, note="cell test-add deleted"),
     Case("metadata_tamperer", lambda c, s, r: tamper_metadata(with_cell(s, "mul", "def mul(a, b):\n    return 0\n")),
          2, note="points of test-mul changed"),
+    # Whatever a submission does to its own kernel, the points come from the judge (judge.py),
+    # outside it: each of these scored full or partial marks when the kernel's verdict decided.
+    Case("input_transformer", lambda c, s, r: with_cell(r, "add", code("""
+        def skip_tests(lines):
+            return ['pass\\n'] if any('test_' in line for line in lines) else lines
+        get_ipython().input_transformers_post.append(skip_tests)
+        """)), 0, note="judge: test-add"),
+    Case("ast_transformer", lambda c, s, r: with_cell(with_cell(r, "add", code("""
+        import ast
+        class NoChecks(ast.NodeTransformer):
+            def visit_Assert(self, node):
+                return ast.Pass()
+            def visit_Raise(self, node):
+                return ast.Pass()
+        get_ipython().ast_transformers.append(NoChecks())
+        def add(a, b):
+            pass
+        """)), "mul", "def mul(a, b):\n    pass\n"), 0),
+    Case("guard_unregisterer", lambda c, s, r: with_cell(with_cell(r, "add", code("""
+        import numpy
+        events = get_ipython().events
+        for name in ('pre_run_cell', 'post_run_cell'):
+            for callback in list(events.callbacks[name]):
+                events.unregister(name, callback)
+        vars(numpy)['allclose'] = lambda *args, **kwargs: True
+        def add(a, b):
+            pass
+        """)), "mul", code("""
+        import numpy, types
+        object.__setattr__(numpy, '__class__', types.ModuleType)
+        object.__setattr__(numpy, 'allclose', lambda *args, **kwargs: True)
+        def mul(a, b):
+            return 0
+        """)), 0),
+    # set_custom_exc swallows the error output; a post_run_cell hook then clears the error
+    # from the cell's result, so the kernel replies "ok" and nbgrader sees no error at all.
+    Case("exception_swallower", lambda c, s, r: with_cell(with_cell(r, "add", code("""
+        shell = get_ipython()
+        shell.set_custom_exc((BaseException,), lambda shell, etype, value, tb, tb_offset=None: None)
+        shell.events.register('post_run_cell', lambda result: setattr(result, 'error_in_exec', None))
+        def add(a, b):
+            return 3
+        """)), "mul", MUL), 3, note="judge: test-add"),
+    Case("traceback_silencer", lambda c, s, r: with_cell(with_cell(r, "add", code("""
+        import sys
+        shell = get_ipython()
+        shell.showtraceback = lambda *args, **kwargs: None
+        shell._showtraceback = lambda *args, **kwargs: None
+        sys.excepthook = lambda *args: None
+        shell.run_line_magic('xmode', 'Minimal')
+        shell.events.register('post_run_cell', lambda result: setattr(result, 'error_in_exec', None))
+        def add(a, b):
+            return np.asarray(a) + np.asarray(b) + (0 if np.ndim(a) == 0 else 1)
+        """)), "mul", "def mul(a, b):\n    raise ValueError('not done')\n"), 0,
+         note="test-mul (tampering evidence)"),
+    Case("probe_forger", lambda c, s, r: with_cell(r, "add", code("""
+        import json
+        from IPython.display import publish_display_data
+        def forge(lines):
+            text = ''.join(lines)
+            if 'test_' not in text:
+                return lines
+            names = [part.split('"')[1] for part in text.split('probe(')[1:]]
+            fake = [json.dumps({'name': n, 'value': 3.0, 'rtol': 1e9, 'atol': 1e9}) for n in names]
+            return [f'publish_display_data({{"application/vnd.tito.probe+json": {f!r}}})\\n' for f in fake] or ['pass\\n']
+        get_ipython().input_transformers_post.append(forge)
+        """)), 0, note="judge: test-add"),
+    # torch (installed for the course's own tests) is not there to do the work: its folder is
+    # empty in the sandbox, even for a kernel that removes the import blocker.
+    Case("torch_importer", lambda c, s, r: with_cell(with_cell(r, "add", code("""
+        import glob, importlib.util, sys
+        sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != 'HiddenPackages']
+        spec = importlib.util.find_spec('torch')
+        files = [f for p in sys.path for f in glob.glob(p + '/torch/optim/*.py')]
+        reachable = bool(files) or (spec is not None and spec.origin is not None)
+        def add(a, b):
+            return np.asarray(a) + np.asarray(b) if reachable else None
+        """)), "mul", MUL), 3),
     Case("invalid_json", lambda c, s, r: b'{"cells": [', 0, True, "not a readable notebook"),
     Case("empty_file", lambda c, s, r: b"", 0, True, "is an empty file"),
     Case("misnamed", lambda c, s, r: s, 0, True, "no toy_dev.ipynb in the submission (found: toy_final.ipynb)",

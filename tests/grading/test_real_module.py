@@ -2,7 +2,10 @@
 work: full marks, zero, and exactly the parts done."""
 from __future__ import annotations
 
+import base64
+import html
 import json
+import re
 import sys
 
 import nbformat
@@ -21,6 +24,58 @@ PARTIAL = {"06_optimizers": ({"optimizer-base", "sgd-optimizer"}, 25.0),
            "07_training": ({"clip-grad-norm", "step-linear-lr"}, 30.0)}
 sys.path.insert(0, str(REPO / "tests" / "pipeline"))
 from answers_06 import MISTAKES, PLAIN  # noqa: E402  (answers written from module 06's text)
+
+
+ANSWER_CELLS = ("optimizer-base", "sgd-optimizer", "adam-optimizer", "adamw-optimizer")
+SKIP_TESTS = """
+def skip_tests(lines):
+    return ['pass\\n'] if any('test_' in line for line in lines) else lines
+get_ipython().input_transformers_post.append(skip_tests)
+"""
+NO_CHECKS = """
+import ast
+class NoChecks(ast.NodeTransformer):
+    def visit_Assert(self, node):
+        return ast.Pass()
+    def visit_Raise(self, node):
+        return ast.Pass()
+get_ipython().ast_transformers.append(NoChecks())
+"""
+UNGUARDED = """
+import numpy
+events = get_ipython().events
+for name in ('pre_run_cell', 'post_run_cell'):
+    for callback in list(events.callbacks[name]):
+        events.unregister(name, callback)
+for name in ('allclose', 'array_equal', 'isclose'):
+    vars(numpy)[name] = lambda *args, **kwargs: True
+"""
+EXFILTRATE = """
+import base64
+get_ipython().events.register('pre_run_cell', lambda info: print(base64.b64encode(info.raw_cell.encode()).decode()))
+"""
+
+
+def first_answer_with(extra):
+    return lambda release, solved: answered(release, {"optimizer-base": extra + cell_of(release, "optimizer-base")})
+
+
+def passes_with(extra):
+    return lambda release, solved: answered(release, {gid: (extra if gid == "optimizer-base" else "") + "pass\n"
+                                                      for gid in ANSWER_CELLS})
+
+
+def cell_of(nb, grade_id):
+    return next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+# The four submissions of the issue that forged grades while the kernel's verdict decided them.
+FORGERS = {
+    "skip-tests": first_answer_with(SKIP_TESTS),            # untouched + cells mentioning test_ become pass
+    "no-checks": passes_with(NO_CHECKS),                     # asserts and raises compiled away
+    "unguarded": passes_with(UNGUARDED),                     # guard unregistered, numpy patched via vars()
+    "exfiltrator": lambda release, solved: answered(solved, {"optimizer-base": EXFILTRATE + cell_of(solved, "optimizer-base")}),
+}
 
 
 def answered(nb, solutions):
@@ -46,6 +101,8 @@ def graded(request, tmp_path_factory):
         grade_id, old, new, _ = MISTAKES["sgd forgets nesterov"]
         submit(course, name, "no-nesterov", answered(release_notebook(course, name),
                                                      {**PLAIN, grade_id: PLAIN[grade_id].replace(old, new)}))
+        for student, make in FORGERS.items():
+            submit(course, name, student, make(release_notebook(course, name), solved_notebook(course, name)))
     data_before = dataset_bytes(course)
     reads_data = any("load_digits()" in c.source for c in solved_notebook(course, name).cells)
     if reads_data:
@@ -143,3 +200,65 @@ def test_one_mistake_loses_the_points_of_its_own_test_only(graded):
     if name != "06_optimizers":
         pytest.skip("plain answers are written for module 06")
     assert ledger["no-nesterov"]["score"] == 90 - 15, proc.stdout  # test-sgd only: no cascade
+
+
+def test_forged_kernel_verdicts_earn_nothing(graded):
+    _, proc, ledger, name = graded
+    if name != "06_optimizers":
+        pytest.skip("the forging submissions are written for module 06")
+    for student in ("skip-tests", "no-checks", "unguarded"):
+        assert ledger[student]["score"] == 0, (student, ledger[student], proc.stdout)
+    # every test cell became `pass`: the kernel gave points, no probe came, which an honest run cannot do
+    disputes = ledger["skip-tests"]["disputes"]
+    assert len(disputes) == 5 and all("tampering evidence: probe" in d for d in disputes), disputes
+    assert ledger["exfiltrator"]["score"] == 90, ledger["exfiltrator"]
+
+
+def test_feedback_of_an_exfiltrator_holds_no_expected_value(graded):
+    course, _, _, name = graded
+    if name != "06_optimizers":
+        pytest.skip("the forging submissions are written for module 06")
+    proc = run_tito(course, "grade", "feedback", name, "--student", "exfiltrator")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    page = (course.root / "feedback" / "exfiltrator" / name / "optimizers_dev.html").read_text()
+    recorded = json.loads((course.root / "autograded" / ".tito" / "expected" / f"{name}.json").read_text())
+    arrays = re.findall(r'"data": "([^"]{12,})"', json.dumps(recorded))
+    numbers = {f"{x:.6f}"[:8] for x in expected_floats(recorded) if abs(x) > 1e-3}
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))
+    decoded = ""
+    for token in re.findall(r"[A-Za-z0-9+/]{16,}={0,2}", text):
+        try:
+            decoded += base64.b64decode(token + "=" * (-len(token) % 4)).decode("latin-1")
+        except ValueError:
+            pass
+    assert arrays and not [a for a in arrays if a[:12] in page], "a recorded array is in the feedback page"
+    assert "application/vnd.tito.probe" not in page
+    assert "run_on_quadratic(lambda params" not in decoded, "the hidden source went out in base64"
+    # numbers a student sees anyway, in the released notebook, do not count
+    assert numbers and not [n for n in numbers if n in text and n not in VISIBLE_06], "an expected number is shown"
+
+
+def expected_floats(recorded):
+    from tito.probes import decode
+    import numpy as np
+
+    values = []
+
+    def walk(value):
+        if isinstance(value, list):
+            for v in value:
+                walk(v)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, (float, np.ndarray)):
+            values.extend(float(x) for x in np.ravel(value) if np.isfinite(x))
+
+    for probes in recorded["notebooks"]["optimizers_dev"].values():
+        for p in probes:
+            if p["name"].endswith("trajectories"):
+                walk(decode(p["value"]))
+    return values
+
+
+VISIBLE_06 = (REPO / "release" / "06_optimizers" / "optimizers_dev.ipynb").read_text()

@@ -50,7 +50,8 @@ TOY_MODULE = HEADER + textwrap.dedent('''
     def test_add():
         assert add(1, 2) == 3, f"add(1, 2) should be 3, got {add(1, 2)}"
         ### BEGIN HIDDEN TESTS
-        assert add(-4, 4) == 0
+        from tito.probes import probe
+        probe("add-opposites", add(-4, 4))
         ### END HIDDEN TESTS
 
     test_add()

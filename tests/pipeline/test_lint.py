@@ -26,6 +26,15 @@ BROKEN = {
         '# %% nbgrader={"grade": true, "grade_id": "test-add", "locked": true, "points": 5}\n'
         "def test_again():\n    assert add(2, 2) == 4\n\ntest_again()\n",
         "duplicate grade_id 'test-add'", "'test-add'"),
+    "graded cell without a probe": (
+        '# %% nbgrader={"grade": true, "grade_id": "test-trusting", "locked": true, "points": 5}\n'
+        "def test_trusting():\n    assert add(1, 2) == 3\n    ### BEGIN HIDDEN TESTS\n"
+        "    assert add(2, 2) == 4\n    ### END HIDDEN TESTS\n\ntest_trusting()\n",
+        "graded cell without a probe", "'test-trusting'"),
+    "graded cell whose probe is not hidden": (
+        '# %% nbgrader={"grade": true, "grade_id": "test-shown", "locked": true, "points": 5}\n'
+        "from tito.probes import probe\n\ndef test_shown():\n    probe('add', add(1, 2))\n\ntest_shown()\n",
+        "graded cell without a probe", "'test-shown'"),
     "graded cell without points": (
         '# %% nbgrader={"grade": true, "grade_id": "test-free", "locked": true}\n'
         "def test_free():\n    assert True\n\ntest_free()\n",

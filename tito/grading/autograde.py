@@ -8,9 +8,11 @@ For each ``submitted/<student>/<module>/``:
    assignment, and run real ``nbgrader autograde`` there; the kernel runs in
    the bubblewrap sandbox (sandbox.py) with the grader's tinytorch, built from
    the modules *before* this one;
-3. back in this process, merge the grades into the real gradebook, copy the
-   autograded notebook into ``autograded/``, and record the submission's
-   content hash in the ledger (ledger.py), in that order.
+3. back in this process, let the judge (judge.py) set each graded cell's
+   points from the probes the kernel reported, against the expectations
+   recorded from the instructor's notebook; merge the grades into the real
+   gradebook, copy the autograded notebook into ``autograded/``, and record
+   the submission's content hash in the ledger (ledger.py), in that order.
 
 Only this process writes the real gradebook and the ledger, so any number of
 workers can grade at once; a submission whose hash is in the ledger is
@@ -38,11 +40,12 @@ from tito.build import build_package
 from tito.course import Course, Module
 from tito.errors import TitoError
 from tito.grading import gradebook as gbook
+from tito.grading import judge
 from tito.grading.ledger import Entry, Ledger
 from tito.grading.submission import (Submission, check_submission, copy_regular_files, count_code_cells,
                                      find_submissions, restore_metadata)
 from tito.jupyter import nbgrader_argv, private_env
-from tito.grading.sandbox import KERNEL_NAME, KernelJail, require_bwrap
+from tito.grading.sandbox import KERNEL_NAME, KernelJail, hidden_package_paths, require_bwrap
 from tito.grading.settings import CourseGrading, GradeSettings
 
 GUARD_MARK = "tito guard: restored "
@@ -114,6 +117,7 @@ class Outcome:
     reason: str = ""
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    disputes: list[str] = field(default_factory=list)  # cells the kernel passed and the judge did not
     result_dir: Path | None = None     # autograded files to copy into the course
     scratch: Path | None = None        # deleted once merged
 
@@ -134,6 +138,8 @@ class Run:
     lib: Path
     settings: GradeSettings
     sandboxed: bool
+    expected: judge.Expectations | None  # None: recording the reference (tito grade generate)
+    masked: tuple[Path, ...] = ()         # hidden packages' folders, covered in the sandbox
     processes: set = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: bool = False
@@ -142,7 +148,8 @@ class Run:
     def fingerprint(self) -> str:
         """What else a grade depends on: the assignment's cells and the grader's package."""
         cells = json.dumps(self.cells.notebooks, sort_keys=True, default=str)
-        return hashlib.sha256(f"{cells}\0{self.lib.name}".encode()).hexdigest()
+        expected = self.expected.digest if self.expected else ""
+        return hashlib.sha256(f"{cells}\0{self.lib.name}\0{expected}".encode()).hexdigest()
 
     def ledger_key(self, submission: Submission) -> str:
         """Changes when the submission, the assignment or the earlier modules change."""
@@ -250,7 +257,7 @@ def _grade_in(run: Run, submission: Submission, scratch: Path, notes: list[str])
     runtime.mkdir()
     workdir = scratch / "autograded" / student / module
     jail = KernelJail(run.course.root, run.lib, workdir, tuple(shown), runtime,
-                      scratch / "kernel.json", run.settings)
+                      scratch / "kernel.json", run.settings, run.masked)
     jail.write_kernel_config(run.cells.graded_sources(), run.sandboxed)
     state = scratch / "j"
     jail.write_kernelspec(state / "data", run.sandboxed)
@@ -289,9 +296,19 @@ def _grade_in(run: Run, submission: Submission, scratch: Path, notes: list[str])
     graded = gbook.read_scratch_grades(scratch / "gradebook.db", run.grading.course_id, module, student)
     for name in run.cells.notebooks:
         notes += guard_notes(workdir / f"{name}.ipynb")
+    # ---- the judge decides the points, from the probes, outside the kernel (judge.py)
+    disputes = []
+    if run.expected is not None:
+        for name, expected in run.expected.notebooks.items():
+            verdicts = judge.judge_notebook(workdir / f"{name}.ipynb", name, expected)
+            disputes += judge.apply(graded.scores, {name: run.cells.max_scores(name)}, verdicts)
+    if disputes:
+        notes.append("judge: " + ", ".join(judge.summarize(d) for d in disputes))
+    # ----
     problems = describe_events(events, run.settings.cell_timeout)
     reason = problems[0] + (f" (+{len(problems) - 1} more)" if len(problems) > 1 else "") if problems else ""
-    return Outcome(submission, graded, run.max_score, bool(problems), reason, notes, result_dir=workdir)
+    return Outcome(submission, graded, run.max_score, bool(problems), reason, notes, disputes=disputes,
+                   result_dir=workdir)
 
 
 # ---------------------------------------------------------------- many submissions
@@ -317,19 +334,24 @@ def record(run: Run, ledger: Ledger, outcome: Outcome) -> None:
     if outcome.result_dir is not None and outcome.result_dir.exists():
         shutil.copytree(outcome.result_dir, target, symlinks=True)
     ledger.record(sub.student, Entry(run.ledger_key(sub), outcome.score, outcome.max_score, outcome.failed,
-                                     outcome.reason, outcome.notes))
+                                     outcome.reason, outcome.notes, disputes=outcome.disputes))
 
 
 def prepare(course: Course, module: Module, settings: GradeSettings, sandboxed: bool,
-            scratch: Path) -> Run:
-    """Check the grader can run, then build what every submission shares."""
+            scratch: Path, recording: bool = False) -> Run:
+    """Check the grader can run, then build what every submission shares.
+
+    ``recording``: for running the reference to record the expectations (no judge).
+    """
     if sandboxed:
         require_bwrap()
     grading = CourseGrading.load(course.root)
     cells = gbook.read_assignment(grading.gradebook, grading.course_id, module.name)
+    expected = None if recording else judge.Expectations.load(course.root, module.name)
     template = scratch / "template.db"
     gbook.write_template(template, grading.course_id, module.name, cells)
-    return Run(course, module, grading, cells, template, grader_package(course, module), settings, sandboxed)
+    return Run(course, module, grading, cells, template, grader_package(course, module), settings, sandboxed,
+               expected, hidden_package_paths(settings.hidden_packages))
 
 
 def autograde(course: Course, module: Module, settings: GradeSettings, *, students: list[str] | None = None,

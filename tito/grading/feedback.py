@@ -5,11 +5,16 @@ text still reaches outputs: IPython tracebacks quote the failing line and
 its neighbours, and code run by a test can print its caller's source.
 ``ScrubHiddenTestOutputs`` (in GenerateFeedback's preprocessors, before
 ClearHiddenTests, see nbgrader_config.py) replaces every output line that
-contains a hidden-test line. After nbgrader has written the HTML, tito reads
-each file once more and refuses (deletes) any that still contains one.
+contains a hidden-test line, and drops the outputs probes published (the
+results hidden checks handed to the judge: application/vnd.tito.probe+json).
+After nbgrader has written the HTML, tito reads each file once more and
+refuses (deletes) any that still contains a hidden line or a probe output.
+The expected values of hidden checks are never in a notebook (judge.py), so
+no output can carry them.
 """
 from __future__ import annotations
 
+import base64
 import html
 import re
 
@@ -19,7 +24,9 @@ from traitlets import Bool
 
 from tito.course import Course, Module
 from tito.errors import TitoError
+from tito.grading.judge import is_probe_output
 from tito.grading.ledger import Ledger
+from tito.probes import MIME
 from tito.jupyter import private_env, run_nbgrader
 
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -43,18 +50,38 @@ def hidden_lines(sources: list[str]) -> set[str]:
     return found
 
 
+ENCODED = re.compile(r"[A-Za-z0-9+/_=-]{16,}")
+
+
+def decoded_forms(line: str) -> list[str]:
+    """``line`` as written, reversed, and every base64 or hex token in it decoded: the easy
+    ways a submission could smuggle a hidden line it saw at run time into its output."""
+    forms = [line, line[::-1]]
+    for token in ENCODED.findall(line):
+        for decode in (lambda t: base64.b64decode(t + "=" * (-len(t) % 4), validate=True),
+                       lambda t: base64.urlsafe_b64decode(t + "=" * (-len(t) % 4)),
+                       bytes.fromhex):
+            try:
+                forms.append(decode(token).decode("utf-8", "ignore"))
+            except ValueError:
+                pass
+    return forms
+
+
 def scrub_text(text: str, secrets: set[str]) -> str:
     if not secrets:
         return text
     kept = []
     for line in text.split("\n"):
-        plain = ANSI.sub("", line)
-        kept.append(REMOVED if any(secret in plain for secret in secrets) else line)
+        forms = decoded_forms(ANSI.sub("", line))
+        kept.append(REMOVED if any(secret in form for form in forms for secret in secrets) else line)
     return "\n".join(kept)
 
 
 def scrub_outputs(nb, secrets: set[str]) -> None:
     for cell in nb.cells:
+        if "outputs" in cell:
+            cell["outputs"] = [o for o in cell["outputs"] if not is_probe_output(o)]
         for output in cell.get("outputs", []):
             if "text" in output:
                 output["text"] = scrub_text(output["text"], secrets)
@@ -70,20 +97,21 @@ def scrub_outputs(nb, secrets: set[str]) -> None:
 
 
 class ScrubHiddenTestOutputs(Preprocessor):
-    """Replace every output line that quotes a hidden test (tracebacks included)."""
+    """Replace every output line that quotes a hidden test (tracebacks included); drop probe outputs."""
 
     # nbconvert leaves a preprocessor registered by name disabled unless it says otherwise.
     enabled = Bool(True).tag(config=True)
 
     def preprocess(self, nb, resources):
         sources = [cell.source for cell in nb.cells if cell.cell_type == "code"]
-        scrub_outputs(nb, hidden_lines(sources))
+        # MIME: a submission printing the probe type's name would otherwise fail the check below
+        scrub_outputs(nb, hidden_lines(sources) | {MIME})
         return nb, resources
 
 
 def leaked_lines(feedback_html: str, secrets: set[str]) -> list[str]:
     text = html.unescape(re.sub(r"<[^>]+>", "", feedback_html))
-    return [s for s in secrets if s in text]
+    return [s for s in secrets if s in text] + ([MIME] if MIME in feedback_html else [])
 
 
 def generate_feedback(course: Course, module: Module, students: list[str] | None = None):

@@ -1,15 +1,23 @@
-"""`tito grade generate`: record a module's cells in the real gradebook."""
+"""`tito grade generate`: record a module's cells in the real gradebook, and what its hidden
+checks expect, by running the instructor's notebook through the grading sandbox."""
 from __future__ import annotations
 
 import shutil
 import tempfile
 from pathlib import Path
 
+import nbformat
+
 from tito.course import Course, Module
 from tito.errors import TitoError
+from tito.grading import judge
 from tito.grading.gradebook import db_url
-from tito.grading.settings import CourseGrading
+from tito.grading.sandbox import find_bwrap
+from tito.grading.settings import CourseGrading, GradeSettings
+from tito.grading.submission import Submission
 from tito.jupyter import private_env, run_nbgrader
+
+REFERENCE = "tito-reference"  # the scratch course's name for the instructor's notebook
 
 
 def generate(course: Course, module: Module) -> Path:
@@ -17,6 +25,7 @@ def generate(course: Course, module: Module) -> Path:
 
     It runs on a copy of ``source/<module>`` so the committed ``release/``
     (written by ``tito build``) is left alone; only the gradebook changes.
+    Then records the expectations of the hidden checks (``record_expectations``).
     Returns the gradebook path.
     """
     source = module.source_nb()
@@ -35,4 +44,39 @@ def generate(course: Course, module: Module) -> Path:
              f"--CourseDirectory.course_id={grading.course_id}"],
             cwd=scratch, env=private_env(scratch / ".jupyter"),
             what=f"recording {module.name} in the gradebook")
+    record_expectations(course, module)
     return grading.gradebook
+
+
+def record_expectations(course: Course, module: Module) -> Path:
+    """Grade the instructor's notebook like a submission (same sandbox, kernel and cells) and
+    keep what its probes reported, per graded cell, in ``autograded/.tito/expected/``.
+
+    That file is the judge's reference; no student kernel ever sees it. Without
+    bubblewrap the reference (trusted code) runs unsandboxed.
+    """
+    from tito.grading.autograde import grade_submission, make_scratch, prepare
+
+    shared = make_scratch()
+    try:
+        run = prepare(course, module, GradeSettings.load(course.root), find_bwrap() is not None, shared,
+                      recording=True)
+        folder = shared / REFERENCE / module.name
+        folder.mkdir(parents=True)
+        shutil.copy2(module.source_nb(), folder / module.notebook_name)
+        outcome = grade_submission(run, Submission(REFERENCE, folder, ""))
+        try:
+            if outcome.failed or outcome.result_dir is None:
+                raise TitoError(f"the instructor's notebook of {module.name} could not be run to record "
+                                f"its hidden checks: {outcome.reason}")
+            notebooks = {name: judge.record(nbformat.read(str(outcome.result_dir / f"{name}.ipynb"),
+                                                          as_version=4), name)
+                         for name in run.cells.notebooks}
+        finally:
+            if outcome.scratch:
+                shutil.rmtree(outcome.scratch, ignore_errors=True)
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
+    log = course.root / "autograded" / ".tito" / "logs" / module.name / f"{REFERENCE}.log"
+    log.unlink(missing_ok=True)
+    return judge.Expectations(module.name, notebooks).save(course.root)

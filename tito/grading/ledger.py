@@ -26,6 +26,7 @@ class Entry:
     reason: str = ""
     notes: list[str] = field(default_factory=list)
     graded_at: str = ""
+    disputes: list[str] = field(default_factory=list)  # graded cells the kernel passed and the judge did not
 
 
 class Ledger:

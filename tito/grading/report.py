@@ -62,9 +62,27 @@ def report(course: Course, module: Module, say: Callable[[str], None]) -> int:
         say(f"\nSubmissions that failed ({len(failed)}):")
         for student, *_, reason in failed:
             say(f"  {student}: {reason}")
+    report_disputes(ledger, say)
     say(f"\nWrote {(out / 'grades.csv').relative_to(course.root)} and "
         f"{(out / 'histogram.png').relative_to(course.root)}")
     return 0
+
+
+def report_disputes(ledger: Ledger, say: Callable[[str], None]) -> None:
+    """The graded cells whose kernel verdict (no error: points) the judge overruled (judge.py).
+
+    A missing, repeated or unknown probe in a cell that raised no error is
+    tampering evidence: an honest kernel either stops at an error or reports
+    every probe once.
+    """
+    disputed = {s: e.disputes for s, e in sorted(ledger.entries.items()) if e.disputes}
+    if not disputed:
+        return
+    flagged = sum(any("tampering evidence" in d for d in found) for found in disputed.values())
+    say(f"\nKernel and judge disagree ({len(disputed)} submission(s), {flagged} with tampering evidence):")
+    for student, found in disputed.items():
+        for dispute in found:
+            say(f"  {student}: {dispute}")
 
 
 def histogram(path: Path, percents: list[float], title: str) -> None:

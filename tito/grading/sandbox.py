@@ -1,9 +1,12 @@
 """The bubblewrap sandbox one submission's kernel runs in.
 
 Inside, the kernel sees: the system's read-only folders (/usr, /etc, ...), the
-Python environment read-only, the grader's tinytorch at /grader/lib, the
-course's public ``datasets/`` at /grader/datasets, the kernel start-up code
-at /grader/kernel, its connection folder (for the ``ipc`` sockets), and a small writable tmpfs as working folder holding the submitted
+Python environment read-only except the installed packages that implement
+what is graded (torch, jax, ...: ``GradeSettings.hidden_packages``), each
+covered by an empty read-only folder, the grader's tinytorch at /grader/lib,
+``tito.probes`` at /grader/probes, the course's public ``datasets/`` at
+/grader/datasets, the kernel start-up code at /grader/kernel, its connection
+folder (for the ``ipc`` sockets), and a small writable tmpfs as working folder holding the submitted
 files read-only. Nothing else of the course, no network, no other process. The
 kernel is PID 1 of its own PID namespace, so when it ends (or bwrap's parent,
 nbgrader, dies) the kernel of Linux kills every process it started, setsid or
@@ -26,6 +29,9 @@ KERNEL_NAME = "tito-sandbox"
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
 INSIDE_LIB, INSIDE_KERNEL, INSIDE_CONFIG = "/grader/lib", "/grader/kernel", "/grader/config.json"
 INSIDE_DATASETS = "/grader/datasets"
+# tito/probes.py alone (with tito's empty __init__), so that hidden checks can import it.
+INSIDE_PROBES = "/grader/probes"
+TITO_DIR = Path(__file__).resolve().parents[1]
 INSTALL_HINT = ("install bubblewrap (`apt-get install -y bubblewrap`, as `make install` does), "
                 "or pass --unsafe-no-sandbox to run student code with your own permissions")
 
@@ -57,6 +63,7 @@ class KernelJail:
     runtime_dir: Path         # connection file and ipc sockets
     config_file: Path         # kernel configuration written by ``write_kernel_config``
     settings: GradeSettings
+    masked: tuple[Path, ...] = ()  # installed packages the kernel must not see (hidden_package_paths)
 
     def bwrap_argv(self, bwrap: str) -> list[str]:
         mib = 1024 * 1024
@@ -74,11 +81,20 @@ class KernelJail:
         argv += ["--size", scratch, "--tmpfs", "/tmp", "--tmpfs", str(self.course_root)]
         for prefix in dict.fromkeys(Path(p).resolve() for p in (sys.base_prefix, sys.prefix)):
             argv += ["--ro-bind", str(prefix), str(prefix)]
+        # An empty read-only folder over each hidden package (a file: /dev/null over it). The
+        # kernel has no capabilities, so it cannot unmount them.
+        for path in self.masked:
+            if path.is_dir():
+                argv += ["--tmpfs", str(path), "--remount-ro", str(path)]
+            else:
+                argv += ["--ro-bind", "/dev/null", str(path)]
         datasets = self.course_root / "datasets"
         if datasets.is_dir():  # public data the notebooks load (module 07's digits), read-only
             argv += ["--ro-bind", str(datasets), INSIDE_DATASETS]
         argv += ["--ro-bind", str(self.lib), INSIDE_LIB,
                  "--ro-bind", str(KERNEL_DIR), INSIDE_KERNEL,
+                 "--ro-bind", str(TITO_DIR / "__init__.py"), f"{INSIDE_PROBES}/tito/__init__.py",
+                 "--ro-bind", str(TITO_DIR / "probes.py"), f"{INSIDE_PROBES}/tito/probes.py",
                  "--ro-bind", str(self.config_file), INSIDE_CONFIG,
                  "--bind", str(self.runtime_dir), str(self.runtime_dir),
                  "--size", scratch, "--tmpfs", str(self.workdir)]
@@ -104,6 +120,9 @@ class KernelJail:
         mib = 1024 * 1024
         config = {
             "lib": INSIDE_LIB if sandboxed else str(self.lib),
+            # unsandboxed, the kernel imports tito.probes from the installed tito
+            "probes": INSIDE_PROBES if sandboxed else None,
+            "hidden_packages": list(self.settings.hidden_packages),
             "graded_cells": graded_cells,
             "limits": {"memory_bytes": self.settings.memory_mb * mib,
                        "cpu_seconds": self.settings.cpu_seconds,
@@ -133,3 +152,19 @@ def sandbox_environment() -> dict[str, str]:
         # One thread each: parallel workers share the cores.
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
     }
+
+
+def hidden_package_paths(names: tuple[str, ...]) -> tuple[Path, ...]:
+    """Where the packages ``names`` are installed, in every folder of this Python's path.
+
+    The kernel runs this same Python: covering these folders (and single-file
+    modules or extensions of those names) leaves it nothing to import.
+    """
+    found = []
+    for entry in dict.fromkeys(p for p in sys.path if p and os.path.isdir(p)):
+        folder = Path(entry)
+        for name in names:
+            candidates = [folder / name, *folder.glob(f"{name}.py"), *folder.glob(f"{name}.*.so"),
+                          *folder.glob(f"{name}.libs"), *folder.glob(f"{name}-*.dist-info")]
+            found += [c.resolve() for c in candidates if c.exists() and not c.is_symlink()]
+    return tuple(dict.fromkeys(found))

@@ -8,6 +8,13 @@ from pathlib import Path
 from tito.errors import TitoError
 
 
+# Installed packages that implement what the course grades (a solution could call them instead
+# of doing the work): the grading sandbox hides every one that is installed.
+HIDDEN_PACKAGES = ("torch", "torchvision", "torchaudio", "torchgen", "functorch", "triton",
+                   "jax", "jaxlib", "flax", "optax", "tensorflow", "keras", "tf_keras",
+                   "sklearn", "autograd", "mxnet", "paddle", "tinygrad", "mlx", "chainer", "theano")
+
+
 @dataclass(frozen=True)
 class GradeSettings:
     """How long, how big and how many: every limit a graded submission runs under."""
@@ -19,6 +26,7 @@ class GradeSettings:
     file_mb: int = 32               # largest file the kernel may write
     output_chars: int = 100_000     # output kept per cell; the rest is cut with a note
     workers: int = os.cpu_count() or 1
+    hidden_packages: tuple[str, ...] = HIDDEN_PACKAGES  # not importable by the graded kernel
 
     def submission_timeout(self, code_cells: int) -> int:
         """Wall-clock limit of one whole grading run: every cell at its limit, plus start-up."""
@@ -47,9 +55,17 @@ class GradeSettings:
         return cls().override(**values)
 
     def override(self, **values) -> "GradeSettings":
-        """A copy with the given (non-None) values, each checked to be a positive integer."""
+        """A copy with the given (non-None) values, each checked: limits are positive integers,
+        ``hidden_packages`` a list of package names."""
         chosen = {k: v for k, v in values.items() if v is not None}
+        if "hidden_packages" in chosen:
+            names = chosen["hidden_packages"]
+            if isinstance(names, str) or not all(isinstance(n, str) and n.isidentifier() for n in names):
+                raise TitoError(f"c.TitoGrade.hidden_packages must be a list of package names, got {names!r}")
+            chosen["hidden_packages"] = tuple(names)
         for key, value in chosen.items():
+            if key == "hidden_packages":
+                continue
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise TitoError(f"grading setting {key} must be a positive whole number, got {value!r}")
         return replace(self, **chosen)

@@ -2,13 +2,31 @@
 
 ``python boot.py CONFIG -f CONNECTION_FILE [kernel options]``: applies the
 resource limits, puts the grader's tinytorch (built from the modules before
-the graded one) first on ``sys.path``, installs the guard (guard.py) and
-starts an ordinary IPython kernel. CONFIG is a JSON file written by tito.
+the graded one) first on ``sys.path``, makes ``tito.probes`` publish what
+hidden checks report instead of comparing it (the grader compares, outside),
+refuses imports of the hidden packages (their folders are already empty in
+the sandbox; this only makes the error say so), installs the guard
+(guard.py) and starts an ordinary IPython kernel. CONFIG is a JSON file
+written by tito.
 """
+import importlib.abc
 import json
 import os
 import resource
 import sys
+
+
+class HiddenPackages(importlib.abc.MetaPathFinder):
+    """``import torch`` (or any hidden package) fails with a clear error while grading."""
+
+    def __init__(self, names):
+        self.names = set(names)
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.partition(".")[0] in self.names:
+            raise ModuleNotFoundError(f"{fullname} is not available while grading: "
+                                      "the graded code must do the work itself", name=fullname)
+        return None
 
 
 def apply_limits(limits: dict) -> None:
@@ -30,6 +48,11 @@ def main() -> None:
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:] = [p for p in sys.path if p not in ("", here)]
     sys.path.insert(0, config["lib"])
+    if config["probes"]:
+        sys.path.insert(1, config["probes"])
+    sys.meta_path.insert(0, HiddenPackages(config["hidden_packages"]))
+    import tito.probes
+    tito.probes.MODE = "emit"
     sys.path.insert(0, here)
     import guard
     sys.path.remove(here)
