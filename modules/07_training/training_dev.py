@@ -177,25 +177,19 @@ def test_unit_clip_grad_norm():
         "with norm_type=inf the largest |g| should become max_norm = 3.5")
     assert clip_grad_norm_([frozen], max_norm=1.0) == 0.0, "with no gradients at all the norm is 0.0"
     ### BEGIN HIDDEN TESTS
-    # (norm_type, max_norm, total norm, first clipped entries) from torch 2.13 in float64, printed by
-    # tests/package/record_torch_07.py --notebook, like every torch value below
-    cases = [
-        (2.0, 0.75, 3.576734422130555, [0.007169827346248724, 0.28512331354523296, 0.25680982810640823]),
-        (1.0, 2.0, 12.361986014306424, [0.005531920914269391, 0.21998850811545703, 0.1981430779968581]),
-        (np.inf, 0.5, 1.8473247989741095, [0.009254666196989378, 0.36803132968344876, 0.3314848629478533]),
-        (3.0, 100.0, 2.5598624735513105, [0.03419276725318417, 1.3597475403099617, 1.2247210785859324]),
-    ]
-    for norm_type, max_norm, expected_total, expected_first in cases:
+    # The reference solution's results are the expectations (the package tests hold it to torch 2.13's).
+    from tito.probes import probe
+    probe("clip-visible", [total, weight.grad.data, bias.grad.data, small.grad, frozen.grad is None], rtol=1e-9)
+    cases = []
+    for norm_type, max_norm in [(2.0, 0.75), (1.0, 2.0), (np.inf, 0.5), (3.0, 100.0)]:
         rng = np.random.default_rng(11)
         params = [Tensor(np.zeros(shape), requires_grad=True) for shape in [(3, 4), (4,), (2, 2)]]
         for param in params:
             param.grad = Tensor(rng.normal(size=param.shape))
         params.insert(1, Tensor(np.zeros(5), requires_grad=True))
-        got = clip_grad_norm_(params, max_norm, norm_type)
-        assert abs(got - expected_total) < 1e-12 * expected_total, (
-            f"clip_grad_norm_(norm_type={norm_type}) returned {got}, torch gives {expected_total}")
-        assert np.allclose(params[0].grad.data.ravel()[:3], expected_first, rtol=1e-12), (
-            f"clip_grad_norm_(norm_type={norm_type}, max_norm={max_norm}) clipped the grads differently from torch")
+        returned = clip_grad_norm_(params, max_norm, norm_type)
+        cases.append([returned, params[1].grad is None] + [params[i].grad.data for i in (0, 2, 3)])
+    probe("clip-cases", cases, rtol=1e-12, atol=1e-15)
     ### END HIDDEN TESTS
     print("clip_grad_norm_ works.")
 
@@ -465,22 +459,15 @@ def test_unit_step_linear_lr():
         "StepLR.get_lr should compute the new rate from the current group['lr'] (chainable), "
         f"expected 1.0 * gamma = 0.1, got {optimizer.param_groups[0]['lr']}")
     ### BEGIN HIDDEN TESTS
-    # torch 2.13's rates, printed by tests/package/record_torch_07.py --notebook
-    torch_step = [  # torch.optim.lr_scheduler.StepLR(step_size=2, gamma=0.3), groups 0.05 and 0.8, epochs 0-8
-        [0.05, 0.8], [0.05, 0.8], [0.015, 0.24], [0.015, 0.24], [0.0045, 0.072], [0.0045, 0.072],
-        [0.0013499999999999999, 0.021599999999999998], [0.0013499999999999999, 0.021599999999999998],
-        [0.0004049999999999999, 0.006479999999999999]]
-    rates, _, _ = schedule_of(lambda opt: StepLR(opt, step_size=2, gamma=0.3), 8, lrs=(0.05, 0.8))
-    assert_rates(rates, torch_step, "StepLR(step_size=2, gamma=0.3) against torch")
-    torch_linear = [  # torch LinearLR(start_factor=0.2, end_factor=0.9, total_iters=6), groups 0.05 and 0.8
-        [0.010000000000000002, 0.16000000000000003], [0.015833333333333335, 0.25333333333333335],
-        [0.021666666666666664, 0.3466666666666666], [0.027499999999999997, 0.43999999999999995],
-        [0.03333333333333333, 0.5333333333333333], [0.03916666666666667, 0.6266666666666667],
-        [0.045000000000000005, 0.7200000000000001], [0.045000000000000005, 0.7200000000000001],
-        [0.045000000000000005, 0.7200000000000001]]
-    rates, _, _ = schedule_of(lambda opt: LinearLR(opt, start_factor=0.2, end_factor=0.9, total_iters=6), 8,
-                              lrs=(0.05, 0.8))
-    assert_rates(rates, torch_linear, "LinearLR(start_factor=0.2, end_factor=0.9, total_iters=6) against torch")
+    # The reference solution's rates are the expectations (the package tests hold them to torch 2.13's).
+    from tito.probes import probe
+    probe("step-linear-visible", [rates, optimizer.param_groups[0]["lr"]], rtol=1e-12)
+    probe("step-linear-rates", [
+        schedule_of(lambda opt: StepLR(opt, step_size=2, gamma=0.3), 8, lrs=(0.05, 0.8))[0],
+        schedule_of(lambda opt: StepLR(opt, step_size=3), 10)[0],
+        schedule_of(lambda opt: LinearLR(opt, start_factor=0.2, end_factor=0.9, total_iters=6), 8, lrs=(0.05, 0.8))[0],
+        schedule_of(lambda opt: LinearLR(opt), 7)[0],
+    ], rtol=1e-12)
     ### END HIDDEN TESTS
     print("StepLR and LinearLR work.")
 
@@ -639,26 +626,19 @@ def test_unit_cosine_sequential_lr():
         assert resumed.get_last_lr() == scheduler.get_last_lr(), (
             "a scheduler restored with load_state_dict(state_dict()) should continue with the same rates")
     ### BEGIN HIDDEN TESTS
-    # torch 2.13's rates, printed by tests/package/record_torch_07.py --notebook
-    torch_cosine = [  # torch CosineAnnealingLR(T_max=3, eta_min=0.01), groups 0.05 and 0.8, epochs 0-8
-        [0.05, 0.8], [0.04, 0.6025], [0.020000000000000004, 0.2075000000000001], [0.01, 0.01],
-        [0.019999999999999997, 0.20749999999999996], [0.040000000000000015, 0.6025000000000004],
-        [0.05000000000000002, 0.8000000000000005], [0.04000000000000002, 0.6025000000000006],
-        [0.020000000000000018, 0.20750000000000046]]
-    rates, _, _ = schedule_of(lambda opt: CosineAnnealingLR(opt, T_max=3, eta_min=0.01), 8, lrs=(0.05, 0.8))
-    assert_rates(rates, torch_cosine, "CosineAnnealingLR(T_max=3, eta_min=0.01) against torch")
-    torch_sequential = [  # torch SequentialLR([LinearLR(0.5, total_iters=2), CosineAnnealingLR(4, 0.001)], [2])
-        [0.025, 0.4], [0.037500000000000006, 0.6000000000000001], [0.05, 0.8],
-        [0.04282411613907042, 0.6829891590840258], [0.025500000000000002, 0.4005],
-        [0.008175883860929586, 0.1180108409159743], [0.001, 0.001],
-        [0.008175883860929585, 0.11801084091597425], [0.025500000000000005, 0.4005000000000001]]
+    # The reference solution's rates are the expectations (the package tests hold them to torch 2.13's).
+    from tito.probes import probe
+    probe("cosine-sequential-visible", [rates, scheduler.get_last_lr(), resumed.get_last_lr()], rtol=1e-12)
 
     def torch_like(opt):
         return SequentialLR(opt, [LinearLR(opt, start_factor=0.5, total_iters=2),
                                   CosineAnnealingLR(opt, T_max=4, eta_min=0.001)], milestones=[2])
 
-    rates, _, _ = schedule_of(torch_like, 8, lrs=(0.05, 0.8))
-    assert_rates(rates, torch_sequential, "SequentialLR(warm-up, cosine) against torch")
+    probe("cosine-sequential-rates", [
+        schedule_of(lambda opt: CosineAnnealingLR(opt, T_max=3, eta_min=0.01), 8, lrs=(0.05, 0.8))[0],
+        schedule_of(lambda opt: CosineAnnealingLR(opt, T_max=7), 9)[0],
+        schedule_of(torch_like, 8, lrs=(0.05, 0.8))[0],
+    ], rtol=1e-12)
     ### END HIDDEN TESTS
     print("CosineAnnealingLR and SequentialLR work.")
 
@@ -955,20 +935,16 @@ def test_unit_trainer():
     assert first == second, "evaluate should run in eval mode, where Dropout is off: two runs gave different results"
     assert noisy.training and noisy[2].training, "after evaluate, Dropout should be back in training mode"
     ### BEGIN HIDDEN TESTS
+    # The reference solution's results are the expectations (the package tests hold them to a torch loop).
+    from tito.probes import probe
+    probe("trainer-visible", [loss, accuracy, [param.data for param in model.parameters()], first, second,
+                              len(counted), trainer.history["train_loss"]], rtol=1e-9, atol=1e-12)
     model = as_float64(small_classifier())
     trainer = Trainer(model, SGD(model.parameters(), lr=0.3, momentum=0.9), CrossEntropyLoss(),
                       grad_clip_norm=0.2)
     losses = [trainer.train_epoch(batch_list, accumulation_steps=2) for _ in range(2)]
-    # the same loop written out in torch 2.13 (float64, torch.nn.utils.clip_grad_norm_)
-    torch_losses = [1.2299330120481948, 0.8660899593142698]
-    torch_first_row = [-0.006402479695805179, -0.1805947078528056, 0.10168506242569025, -0.05741861516997764,
-                       0.19599205211249088, -0.040931258424464996, 0.1835624906902242, 0.3121348760652117]
-    torch_last_bias = [-0.01619785037527917, -0.2450556149867752, 0.1808559637741866]
-    assert np.allclose(losses, torch_losses, rtol=1e-10), (
-        f"two epochs with accumulation_steps=2 and clipping: mean losses {losses}, torch {torch_losses}")
-    assert np.allclose(model[0].weight.data[0], torch_first_row, rtol=1e-9, atol=1e-12) and np.allclose(
-        model[3].bias.data, torch_last_bias, rtol=1e-9, atol=1e-12), (
-        "two epochs with accumulation_steps=2 and clipping should end where the same loop in torch ends")
+    probe("trainer-accumulate-clip", [losses, [param.data for param in model.parameters()],
+                                      trainer.evaluate(batch_list)], rtol=1e-9, atol=1e-12)
     ### END HIDDEN TESTS
     print("Trainer.train_epoch and Trainer.evaluate work.")
 
@@ -1349,9 +1325,9 @@ brings the rate down (the cosine), which reached the accuracy printed there.
 """
 ## 7. Module test
 
-The last graded cell runs every unit test, then checks the promise of
-section 4 on a small run with everything that has state: Dropout, Adam,
-warm-up then cosine, clipping and gradient accumulation. Four epochs
+The last graded cell checks the promise of section 4 on a small run with
+everything that has state: Dropout, Adam, warm-up then cosine, clipping and
+gradient accumulation. Four epochs
 straight must equal two epochs, a checkpoint, fresh objects built from a
 different seed, the checkpoint loaded, and two more epochs, to the last bit;
 and a save that fails halfway must leave the previous checkpoint loadable.
@@ -1360,12 +1336,7 @@ and a save that fails halfway must leave the previous checkpoint loadable.
 
 # %% nbgrader={"grade": true, "grade_id": "test-module", "locked": true, "points": 25}
 def test_module():
-    """All unit tests, then an exact resume from a checkpoint and a failed save that changes nothing."""
-    test_unit_clip_grad_norm()
-    test_unit_step_linear_lr()
-    test_unit_cosine_sequential_lr()
-    test_unit_trainer()
-
+    """An exact resume from a checkpoint, and a failed save that changes nothing."""
     from tinytorch.core.losses import CrossEntropyLoss
     from tinytorch.core.optimizers import Adam
 
@@ -1431,6 +1402,13 @@ def test_module():
         with np.load(path, allow_pickle=False) as file:
             assert "meta" in file.files, "the checkpoint should load with allow_pickle=False"
         build(0).load_checkpoint(path)
+    ### BEGIN HIDDEN TESTS
+    # The reference solution's run is the expectation: float32 with Adam, so a loose tolerance
+    from tito.probes import probe
+    probe("module-resume", [straight.history["train_loss"], resumed.history["train_loss"],
+                            [param.data for param in resumed.model.parameters()], loss, accuracy,
+                            resumed.scheduler.get_last_lr()], rtol=1e-3, atol=1e-5)
+    ### END HIDDEN TESTS
     print("Module 07 complete: clipping, schedules, a training loop and checkpoints that resume exactly.")
 
 

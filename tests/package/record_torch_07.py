@@ -1,7 +1,6 @@
 """Record torch's answers to module 07's comparison cases into training_reference.py.
 
     .venv/bin/python tests/package/record_torch_07.py
-    .venv/bin/python tests/package/record_torch_07.py --notebook   # prints module 07's hidden values
 
 `tito module complete 07` runs test_07_training.py, which compares against
 the recorded numbers, so a student needs no torch;
@@ -102,88 +101,8 @@ def torch_trainer_run() -> dict:
     return {"train_loss": losses, "params": params}
 
 
-def notebook_values() -> dict:
-    """The torch values module 07's hidden checks compare with (its cells name this script)."""
-    import torch
-    from torch.optim import lr_scheduler
-
-    def schedule(make, lrs=(0.05, 0.8), epochs=8):
-        optimizer = torch.optim.SGD([{"params": [torch.zeros(2, requires_grad=True)], "lr": lr} for lr in lrs])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            scheduler = make(optimizer)
-            rows = [[group["lr"] for group in optimizer.param_groups]]
-            for _ in range(epochs):
-                optimizer.step()
-                scheduler.step()
-                rows.append([group["lr"] for group in optimizer.param_groups])
-        return rows
-
-    values = {
-        "StepLR(step_size=2, gamma=0.3)": schedule(lambda o: lr_scheduler.StepLR(o, step_size=2, gamma=0.3)),
-        "LinearLR(0.2, 0.9, 6)": schedule(lambda o: lr_scheduler.LinearLR(o, 0.2, 0.9, 6)),
-        "CosineAnnealingLR(T_max=3, eta_min=0.01)": schedule(lambda o: lr_scheduler.CosineAnnealingLR(o, 3, 0.01)),
-        "SequentialLR(LinearLR(0.5, total_iters=2), CosineAnnealingLR(4, 0.001), [2])": schedule(
-            lambda o: lr_scheduler.SequentialLR(o, [lr_scheduler.LinearLR(o, start_factor=0.5, total_iters=2),
-                                                    lr_scheduler.CosineAnnealingLR(o, T_max=4, eta_min=0.001)],
-                                                milestones=[2])),
-    }
-    shapes = [(3, 4), (4,), (2, 2)]
-    for norm_type, max_norm in [(2.0, 0.75), (1.0, 2.0), (float("inf"), 0.5), (3.0, 100.0)]:
-        rng = np.random.default_rng(11)
-        params = [torch.zeros(shape, dtype=torch.float64, requires_grad=True) for shape in shapes]
-        for param in params:
-            param.grad = torch.tensor(rng.normal(size=param.shape))
-        unused = torch.zeros(5, dtype=torch.float64, requires_grad=True)
-        total = torch.nn.utils.clip_grad_norm_([params[0], unused, *params[1:]], max_norm, norm_type)
-        values[f"clip norm_type={norm_type} max_norm={max_norm}"] = (total.item(), params[0].grad.ravel()[:3].tolist())
-
-    # test-trainer's hidden check: small_classifier(0) in float64, blobs(50), SGD(0.3, momentum 0.9),
-    # batches of 8 in order, accumulation_steps=2, clipping at 0.2, two epochs
-    rng = np.random.default_rng(1)
-    labels = rng.integers(0, 3, size=50)
-    inputs = np.array([[2.0, 0, 0, 0], [0, 2.0, 0, 0], [0, 0, 2.0, 0]])[labels] + rng.normal(scale=0.7, size=(50, 4))
-    np.random.seed(0)
-    layers = []
-    for fan_in, fan_out in [(4, 8), (8, 3)]:
-        bound = 1 / np.sqrt(fan_in)
-        weight = np.random.uniform(-bound, bound, (fan_in, fan_out)).astype(np.float32).astype(np.float64)
-        bias = np.random.uniform(-bound, bound, fan_out).astype(np.float32).astype(np.float64)
-        linear = torch.nn.Linear(fan_in, fan_out, dtype=torch.float64)
-        with torch.no_grad():
-            linear.weight.copy_(torch.tensor(weight.T))
-            linear.bias.copy_(torch.tensor(bias))
-        layers.append(linear)
-    model = torch.nn.Sequential(layers[0], torch.nn.ReLU(), layers[1])
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.3, momentum=0.9, foreach=False)
-    batches = [(torch.tensor(inputs[i:i + 8]), torch.tensor(labels[i:i + 8])) for i in range(0, 50, 8)]
-    losses = []
-    for _ in range(2):
-        loss_total = 0.0
-        for start in range(0, len(batches), 2):
-            group = batches[start:start + 2]
-            group_size = sum(len(x) for x, _ in group)
-            for x, y in group:
-                loss = torch.nn.functional.cross_entropy(model(x), y)
-                (loss * (len(x) / group_size)).backward()
-                loss_total += loss.item() * len(x)
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 0.2)
-            optimizer.step()
-            optimizer.zero_grad()
-        losses.append(loss_total / 50)
-    values["trainer losses"] = losses
-    values["trainer first weight row"] = layers[0].weight.detach().numpy().T[0].tolist()
-    values["trainer last bias"] = layers[1].bias.detach().numpy().tolist()
-    return values
-
-
 def main() -> None:
     import torch
-
-    if "--notebook" in sys.argv:
-        for name, value in notebook_values().items():
-            print(f"{name}: {value!r}")
-        return
 
     text = (f'"""Written by record_torch_07.py from torch {torch.__version__}: do not edit."""\n'
             "\n"
