@@ -177,7 +177,7 @@ if not self.training:
     return x
 if self.p == 1:
     return x * 0
-keep = (np.random.rand(*x.shape) >= self.p).astype(x.dtype)
+keep = (np.random.rand(*x.shape) < 1 - self.p).astype(x.dtype)
 return x * keep * (1 / (1 - self.p))
 '''],
 }
