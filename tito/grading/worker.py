@@ -36,6 +36,7 @@ import tempfile
 import threading
 import time
 import traceback
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -110,12 +111,18 @@ def close_process_folder() -> None:
         _process_folder = None
 
 
-def grader_lib(package: GraderPackage) -> Path:
-    """The folder holding the unpacked ``tinytorch`` of ``package``, unpacked once per process."""
+def process_folder() -> Path:
+    """This process's own scratch folder, made (and stale ones of dead processes removed) once."""
     global _process_folder
     if _process_folder is None:
         remove_stale_scratch()
         _process_folder = make_scratch()
+    return _process_folder
+
+
+def grader_lib(package: GraderPackage) -> Path:
+    """The folder holding the unpacked ``tinytorch`` of ``package``, unpacked once per process."""
+    process_folder()
     folder = _process_folder / f"lib-{package.digest}"
     if not (folder / "tinytorch").is_dir():
         partial = Path(tempfile.mkdtemp(dir=_process_folder))
@@ -199,14 +206,17 @@ def _grade_in(task: GradingTask, lib: Path, scratch: Path) -> GradingResult:
         pristine.parent.mkdir(parents=True, exist_ok=True)
         pristine.write_bytes(release)
         restore_metadata(submitted / f"{name}.ipynb", pristine)
-    (scratch / "gradebook.db").write_bytes(work.template)
+    # The same path for every submission this process grades: nbgrader's engine for it is reused
+    # (gradebook.share_engines), so its SQL is compiled once per process, not once per submission.
+    scratch_gradebook = process_folder() / "gradebook.db"
+    scratch_gradebook.write_bytes(work.template)
     (scratch / "course_config.py").write_text(work.course_config, encoding="utf-8")
     runtime = scratch / "rt"
     runtime.mkdir()
     events = scratch / "events.jsonl"
     (scratch / "nbgrader_config.py").write_text(SCRATCH_CONFIG.format(
         course_config=str(scratch / "course_config.py"), root=str(scratch),
-        db_url=gbook.db_url(scratch / "gradebook.db"), course_id=work.course_id,
+        db_url=gbook.db_url(scratch_gradebook), course_id=work.course_id,
         timeout=work.settings.cell_timeout, kernel=KERNEL_NAME,
         output_chars=work.settings.output_chars, events=str(events),
         ipc=str(runtime / "kernel"), connection_file=str(runtime / "kernel.json"),
@@ -227,7 +237,7 @@ def _grade_in(task: GradingTask, lib: Path, scratch: Path) -> GradingResult:
     if not ok:
         return GradingResult(student, task.digest, zero, True,
                              f"nbgrader could not grade it: {nbgrader_error(log)}", notes, log=log)
-    graded = gbook.read_scratch_grades(scratch / "gradebook.db", work.course_id, module, student)
+    graded = gbook.read_scratch_grades(scratch_gradebook, work.course_id, module, student)
     for name in work.cells.notebooks:
         notes += guard_notes(workdir / f"{name}.ipynb")
     # ---- the judge decides the points, from the probes, outside the kernel (judge.py)
@@ -293,6 +303,7 @@ def run_autograde(scratch: Path, module: str, student: str, limit: int) -> tuple
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config.loader import PyFileConfigLoader
 
+    gbook.share_engines()
     output = io.StringIO()
     log = logging.getLogger(f"tito.grading.worker.{os.getpid()}")
     log.propagate = False
@@ -311,7 +322,9 @@ def run_autograde(scratch: Path, module: str, student: str, limit: int) -> tuple
             converter = Autograde(coursedir=coursedir, config=config, log=log)
             converter.force = True
             watchdog.start()
-            converter.start()
+            with warnings.catch_warnings():  # SQLAlchemy's about nbgrader's way of adding rows, harmless
+                warnings.simplefilter("ignore")
+                converter.start()
     except Exception as err:  # nbgrader logs what it refused; keep the exception too
         ok = False
         output.write("".join(traceback.format_exception(err)))
