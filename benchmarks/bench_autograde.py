@@ -64,6 +64,9 @@ def notebook_seconds(nb, lib: Path, workdir: Path, repeats: int = 3) -> float:
     import copy
 
     from nbclient import NotebookClient
+    from traitlets.config import Config
+
+    from tito.grading.worker import KernelOutput
 
     workdir.mkdir(parents=True, exist_ok=True)
     saved = os.environ.get("PYTHONPATH")
@@ -73,7 +76,8 @@ def notebook_seconds(nb, lib: Path, workdir: Path, repeats: int = 3) -> float:
         for _ in range(repeats):
             started = time.perf_counter()
             NotebookClient(copy.deepcopy(nb), timeout=60, kernel_name="python3", allow_errors=True,
-                           resources={"metadata": {"path": str(workdir)}}).execute()
+                           resources={"metadata": {"path": str(workdir)}}, kernel_manager_class=KernelOutput,
+                           config=Config({"KernelOutput": {"output_file": os.devnull}})).execute()
             times.append(time.perf_counter() - started)
     finally:
         if saved is None:
