@@ -140,7 +140,9 @@ def main() -> None:
         for workers in (1, 2):
             started = time.perf_counter()
             with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                              dashboard_address=None, silence_logs=logging.ERROR) as cluster:
+                              dashboard_address=None, silence_logs=logging.ERROR,
+                              # no dashboard; its HTTP endpoints on any free port of 127.0.0.1
+                              scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster:
                 start_up = time.perf_counter() - started
                 address = cluster.scheduler_address
                 # warm-up: every worker process imports nbgrader and unpacks the grader's package once

@@ -37,7 +37,9 @@ def dask_client(scheduler: str | None, workers: int):
     if scheduler is None:
         # Processes with one thread each: nbgrader grades one submission at a time per process.
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                          dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+                          dashboard_address=None, silence_logs=logging.ERROR,
+                          # no dashboard; its HTTP endpoints on any free port of 127.0.0.1
+                          scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster, \
                 Client(cluster) as client:
             yield client
         return
