@@ -106,6 +106,8 @@ def grade_all(client, todo: list[Submission], make_task: Callable[[Submission], 
             submission, _ = running.pop(future.key)
             if future.status == "finished":
                 yield submission, future.result(), ""
+            elif future.status == "cancelled":
+                yield submission, None, "not graded: its task was cancelled on the cluster; run autograde again"
             else:
                 yield submission, None, failure(future.exception())
             future.release()
