@@ -18,6 +18,9 @@ $(STAMP): pyproject.toml constraints.txt
 	{ command -v chromium && command -v chromedriver; } >/dev/null 2>&1 \
 	  || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver fonts-noto-color-emoji; } \
 	  || echo "warning: chromium or chromium-driver is not installed; the browser tests will fail"
+	@# PostgreSQL: the tests start a throwaway server as a gradebook (tests/grading/services.py)
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq postgresql; } \
+	  || echo "warning: PostgreSQL is not installed; the PostgreSQL gradebook tests will be skipped"
 	touch $@
 
 demo: $(STAMP)

@@ -4,7 +4,8 @@
 without the optional ``rfc3987_syntax`` package: jsonschema imports it when
 present, and that import builds a grammar for about 2.5 CPU-seconds, more
 than nbgrader spends grading a small notebook. Notebook validation does not
-use IRI formats.
+use IRI formats. A ``postgresql://`` gradebook URL uses psycopg 3 (see
+tito.grading.gradebook.use_psycopg).
 """
 from __future__ import annotations
 
@@ -36,6 +37,10 @@ if __name__ == "__main__":
     die_with_parent()
     sys.modules.setdefault("rfc3987_syntax", None)  # None in sys.modules makes the import fail
     from nbgrader.apps.nbgraderapp import main
+
+    from tito.grading.gradebook import use_psycopg
+
+    use_psycopg()  # c.CourseDirectory.db_url = "postgresql://..." with psycopg 3
 
     sys.argv[0] = "nbgrader"
     sys.exit(main())

@@ -148,3 +148,19 @@ def test_report_flags_cells_the_judge_overruled(course):
                      r"probe 'add-lists' missing", proc.stdout, re.M), proc.stdout
     assert re.search(r"^  leaker: test-add: .*hidden check 'add-lists' failed", proc.stdout, re.M)
     assert "reference:" not in proc.stdout.split("disagree")[1]
+
+
+def test_report_pass_rate_per_graded_cell(course):
+    proc = run_tito(course, "grade", "report", "02")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = course.root / "reports" / "02_toy"
+    cells = {r["cell"]: r for r in csv.DictReader(open(out / "cells.csv", encoding="utf-8"))}
+    # test-add: reference and exfiltrator pass (leaker and swallower fail the hidden check);
+    # test-mul: those four; untouched and broken pass nothing
+    assert (cells["test-add"]["passed"], cells["test-add"]["submissions"], cells["test-add"]["points"]) == \
+        ("2", "6", "2")
+    assert (cells["test-mul"]["passed"], cells["test-mul"]["submissions"], cells["test-mul"]["points"]) == \
+        ("4", "6", "3")
+    assert re.search(r"^test-add\s+2\s+2/6\s+33\.3%", proc.stdout, re.MULTILINE), proc.stdout
+    assert "Most often failed: test-add (4 of 6 submissions without every point)" in proc.stdout
+    assert (out / "cells.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

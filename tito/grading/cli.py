@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from tito.course import Course
 from tito.grading.settings import GradeSettings
@@ -44,7 +45,8 @@ def cmd_autograde(args) -> int:
     if args.unsafe_no_sandbox:
         say("WARNING: --unsafe-no-sandbox: student code runs with your permissions, network and files.")
     rows = autograde(course, module, settings, students=args.student, force=args.force,
-                     sandboxed=not args.unsafe_no_sandbox, say=say)
+                     sandboxed=not args.unsafe_no_sandbox, scheduler=args.scheduler, say=say,
+                     progress_bar=sys.stdout.isatty())
     return print_summary(rows, say)
 
 
@@ -87,11 +89,16 @@ def register(sub) -> None:
     p = steps.add_parser("autograde", help="grade submitted/<student>/MODULE/ in sandboxes",
                          description="Grade each submission with nbgrader autograde, its kernel in a "
                                      "bubblewrap sandbox (no network, no course files, memory and CPU "
-                                     "limits). Submissions graded before and unchanged since are "
-                                     "skipped. Exit status 1 when any submission failed.")
+                                     "limits), as one task of a Dask cluster: an embedded one, or the "
+                                     "one at --scheduler. Submissions graded before and unchanged since "
+                                     "are skipped. Exit status 1 when any submission failed.")
     p.add_argument("module", metavar="MODULE", help="e.g. 06 or 06_optimizers")
     p.add_argument("--workers", type=positive_int, metavar="N",
-                   help="submissions graded at once (default: number of cores)")
+                   help="worker processes of the embedded Dask cluster, each grading one submission "
+                        "at a time (default: number of cores; not used with --scheduler)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="grade on a running Dask cluster: its scheduler's address (tcp://HOST:PORT) "
+                        "or scheduler file; its workers need the course environment and bubblewrap")
     p.add_argument("--student", action="append", metavar="S",
                    help="grade only this student (repeatable)")
     p.add_argument("--force", action="store_true", help="grade again even if unchanged")

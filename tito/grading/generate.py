@@ -55,7 +55,8 @@ def record_expectations(course: Course, module: Module) -> Path:
     That file is the judge's reference; no student kernel ever sees it. Without
     bubblewrap the reference (trusted code) runs unsandboxed.
     """
-    from tito.grading.autograde import grade_submission, make_scratch, prepare
+    from tito.grading.autograde import prepare
+    from tito.grading.worker import close_process_folder, grade, make_scratch
 
     shared = make_scratch()
     try:
@@ -64,19 +65,14 @@ def record_expectations(course: Course, module: Module) -> Path:
         folder = shared / REFERENCE / module.name
         folder.mkdir(parents=True)
         shutil.copy2(module.source_nb(), folder / module.notebook_name)
-        outcome = grade_submission(run, Submission(REFERENCE, folder, ""))
-        try:
-            if outcome.failed or outcome.result_dir is None:
-                raise TitoError(f"the instructor's notebook of {module.name} could not be run to record "
-                                f"its hidden checks: {outcome.reason}")
-            notebooks = {name: judge.record(nbformat.read(str(outcome.result_dir / f"{name}.ipynb"),
-                                                          as_version=4), name)
-                         for name in run.cells.notebooks}
-        finally:
-            if outcome.scratch:
-                shutil.rmtree(outcome.scratch, ignore_errors=True)
+        result = grade(run.task(Submission(REFERENCE, folder, "")))  # in this process, no cluster
+        if result.failed or not result.autograded:
+            raise TitoError(f"the instructor's notebook of {module.name} could not be run to record "
+                            f"its hidden checks: {result.reason}")
+        notebooks = {name: judge.record(nbformat.reads(result.autograded[f"{name}.ipynb"].decode("utf-8"),
+                                                       as_version=4), name)
+                     for name in run.cells.notebooks}
     finally:
         shutil.rmtree(shared, ignore_errors=True)
-    log = course.root / "autograded" / ".tito" / "logs" / module.name / f"{REFERENCE}.log"
-    log.unlink(missing_ok=True)
+        close_process_folder()
     return judge.Expectations(module.name, notebooks).save(course.root)

@@ -1,4 +1,4 @@
-"""The judge: the points of every graded cell, decided in tito's process, not in the student's kernel.
+"""The judge: the points of every graded cell, decided in the grading worker's process, not in the student's kernel.
 
 In the sandbox, the hidden checks of a graded cell are probes (tito/probes.py):
 they publish results of the student's code as plain data. The expected values

@@ -33,7 +33,7 @@ def report(course: Course, module: Module, say: Callable[[str], None]) -> int:
     grading = CourseGrading.load(course.root)
     scores = gbook.recorded_scores(grading.gradebook, grading.course_id, module.name)
     if not scores:
-        raise TitoError(f"no grades for {module.name} in {grading.gradebook}: "
+        raise TitoError(f"no grades for {module.name} in {gbook.shown(grading.gradebook)}: "
                         f"run `tito grade autograde {module.name}` first")
     ledger = Ledger.for_module(course.root, module.name)
     out = course.root / "reports" / module.name
@@ -62,9 +62,12 @@ def report(course: Course, module: Module, say: Callable[[str], None]) -> int:
         say(f"\nSubmissions that failed ({len(failed)}):")
         for student, *_, reason in failed:
             say(f"  {student}: {reason}")
+
     report_disputes(ledger, say)
-    say(f"\nWrote {(out / 'grades.csv').relative_to(course.root)} and "
-        f"{(out / 'histogram.png').relative_to(course.root)}")
+    cells = gbook.cell_results(grading.gradebook, grading.course_id, module.name)
+    report_cells(cells, out, module.name, say)
+    written = [out / name for name in ("grades.csv", "histogram.png", "cells.csv", "cells.png")]
+    say(f"\nWrote {', '.join(str(p.relative_to(course.root)) for p in written)}")
     return 0
 
 
@@ -83,6 +86,48 @@ def report_disputes(ledger: Ledger, say: Callable[[str], None]) -> None:
     for student, found in disputed.items():
         for dispute in found:
             say(f"  {student}: {dispute}")
+
+
+def report_cells(cells: list[gbook.CellResult], out: Path, title: str, say: Callable[[str], None]) -> None:
+    """Which tests the class passed: per graded cell, how many submissions earned all its points."""
+    width = max([len(c.cell) for c in cells] + [4]) + 2
+    say("\nGraded cells: submissions with every point of the cell")
+    say(f"{'cell':<{width}}{'points':>7}{'passed':>10}{'rate':>8}{'mean':>8}")
+    for c in cells:
+        say(f"{c.cell:<{width}}{c.max_score:7g}{f'{c.passed}/{c.submissions}':>10}"
+            f"{100 * c.pass_rate:7.1f}%{c.mean_score:8.2f}")
+    if cells:
+        hardest = min(cells, key=lambda c: c.pass_rate)
+        say(f"Most often failed: {hardest.cell} ({hardest.submissions - hardest.passed} of "
+            f"{hardest.submissions} submissions without every point)")
+    with open(out / "cells.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["notebook", "cell", "points", "passed", "submissions", "pass_rate", "mean_score"])
+        writer.writerows([(c.notebook, c.cell, f"{c.max_score:g}", c.passed, c.submissions,
+                           f"{c.pass_rate:.3f}", f"{c.mean_score:.3f}") for c in cells])
+    pass_rate_chart(out / "cells.png", cells, title)
+
+
+def pass_rate_chart(path: Path, cells: list[gbook.CellResult], title: str) -> None:
+    """One horizontal bar per graded cell, in notebook order: the share of submissions that passed it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 1.2 + 0.35 * max(len(cells), 1)))
+    names = [c.cell for c in cells]
+    rates = [100 * c.pass_rate for c in cells]
+    bars = ax.barh(range(len(cells)), rates, color="tab:green", edgecolor="black")
+    ax.bar_label(bars, labels=[f"{c.passed}/{c.submissions}" for c in cells], padding=3, fontsize=8)
+    ax.set_yticks(range(len(cells)), names, fontsize=8)
+    ax.invert_yaxis()  # first cell of the notebook on top
+    ax.set_xlim(0, 112)
+    ax.set_xlabel("submissions with every point of the cell (%)")
+    ax.set_title(f"{title}: pass rate per graded cell")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
 
 
 def histogram(path: Path, percents: list[float], title: str) -> None:

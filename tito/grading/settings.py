@@ -76,7 +76,7 @@ class CourseGrading:
     """Where the course keeps its grades, as its nbgrader_config.py says."""
 
     course_id: str
-    gradebook: Path
+    gradebook: Path | str    # a SQLite file, or the URL of a database server (PostgreSQL)
 
     @classmethod
     def load(cls, course_root: Path) -> "CourseGrading":
@@ -86,7 +86,12 @@ class CourseGrading:
         section = config.CourseDirectory if "CourseDirectory" in config else {}
         course_id = section.get("course_id", "default_course")
         url = section.get("db_url", "")
-        if url and not url.startswith("sqlite:///"):
-            raise TitoError(f"tito grade supports SQLite gradebooks only, not {url}")
-        return cls(course_id, Path(url[len("sqlite:///"):]) if url else course_root / "gradebook.db")
+        if not url:
+            return cls(course_id, course_root / "gradebook.db")
+        if url.startswith("sqlite:///"):
+            return cls(course_id, Path(url[len("sqlite:///"):]))
+        if not url.startswith(("postgresql://", "postgresql+psycopg://")):
+            raise TitoError(f"nbgrader_config.py: c.CourseDirectory.db_url must be a sqlite:/// or "
+                            f"postgresql:// URL, not {url.split('://')[0]}://...")
+        return cls(course_id, url)
 

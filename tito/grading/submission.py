@@ -67,11 +67,11 @@ def check_submission(submission: Submission, cells: gbook.AssignmentCells) -> tu
     notes = []
     for name in cells.notebooks:
         path = submission.folder / f"{name}.ipynb"
+        if path.is_symlink():  # whether or not its target exists where it is checked
+            return f"{name}.ipynb is a symbolic link, not a notebook", notes
         if not path.is_file():
             present = sorted(p.name for p in submission.folder.iterdir())
             return (f"no {name}.ipynb in the submission (found: {', '.join(present) or 'nothing'})", notes)
-        if path.is_symlink():
-            return f"{name}.ipynb is a symbolic link, not a notebook", notes
         if path.stat().st_size == 0:
             return f"{name}.ipynb is an empty file", notes
         try:
