@@ -201,12 +201,20 @@ class Page:
         return self.js(JS_PANEL + "return panel.context.model.dirty")
 
     def wait_idle(self, timeout: float = NOTEBOOK_RUN_S) -> None:
-        """The kernel is idle and no cell is queued or running."""
-        self.until("the notebook to finish running", lambda: self.js(
+        """The kernel is idle and no cell is queued or running, on three checks in a row: between
+        two queued cells the kernel reports idle for a moment."""
+        idle = lambda: self.js(  # noqa: E731
             JS_PANEL + "const k = panel.sessionContext.session && panel.sessionContext.session.kernel;"
             " if (!k || k.status !== 'idle') return false;"
             " return !panel.content.widgets.some(c => c.model.type === 'code' &&"
-            " c.model.executionState === 'running');"), timeout=timeout, every=1)
+            " c.model.executionState === 'running');")
+        streak = []
+
+        def settled():
+            streak.append(bool(idle()))
+            return len(streak) >= 3 and all(streak[-3:])
+
+        self.until("the notebook to finish running", settled, timeout=timeout, every=0.5)
 
     def cells(self) -> list[dict]:
         """Every cell: type, nbgrader metadata, and its outputs' types, error names and mime types."""
