@@ -5,6 +5,8 @@ import re
 
 import pytest
 
+from browser_lab import Page, chromium
+
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
@@ -21,3 +23,17 @@ def shots(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp("shots-" + re.sub(r"\W+", "-", request.node.name)[:40])
     request.node.screenshots = folder
     return folder
+
+
+@pytest.fixture(scope="module")
+def driver(state):
+    """One headless Chromium per test file, with its profile in the file's `state` folder."""
+    browser = chromium(state / "chromium-profile")
+    yield browser
+    browser.quit()
+
+
+@pytest.fixture
+def page(driver, lab, shots) -> Page:
+    """The JupyterLab of the test file's `lab` fixture, in `driver`, screenshots into `shots`."""
+    return Page(driver, lab, shots)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_lab import Lab, Page, chromium, course_clone, scratch_env
+from browser_lab import Lab, course_clone, scratch_env
 from tito.course import Course
 
 pytestmark = pytest.mark.browser
@@ -53,18 +53,6 @@ def lab(clone, state):
                  log=state / "lab.log")
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def driver(state):
-    browser = chromium(state / "chromium-profile")
-    yield browser
-    browser.quit()
-
-
-@pytest.fixture
-def page(driver, lab, shots) -> Page:
-    return Page(driver, lab, shots)
 
 
 def test_a_clones_workspace_gets_a_students_jupyterlab(page, lab, clone):

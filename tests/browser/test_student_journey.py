@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_lab import ROOT, Lab, Page, chromium, scratch_env
+from browser_lab import ROOT, Lab, scratch_env
 
 pytestmark = pytest.mark.browser
 
@@ -58,18 +58,6 @@ def lab(handout, state):
                  env=scratch_env(state), log=state / "lab.log")
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def driver(state):
-    browser = chromium(state / "chromium-profile")
-    yield browser
-    browser.quit()
-
-
-@pytest.fixture
-def page(driver, lab, shots) -> Page:
-    return Page(driver, lab, shots)
 
 
 def reference_solutions() -> dict[str, str]:
