@@ -1280,10 +1280,12 @@ def held_arrays(optimizer):
 def peak_extra_bytes(run_step):
     """Peak memory allocated above the starting level while `run_step()` runs."""
     tracemalloc.start()
-    start, _ = tracemalloc.get_traced_memory()
-    run_step()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    try:  # stopped even when the step fails: tracing every allocation slows all that follows
+        start, _ = tracemalloc.get_traced_memory()
+        run_step()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
     return peak - start
 
 
