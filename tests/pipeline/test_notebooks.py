@@ -2,6 +2,7 @@
 with NotImplementedError (the stubs), run against a package built from the earlier modules only."""
 from __future__ import annotations
 
+import nbformat
 import pytest
 
 from conftest import ROOT
@@ -26,12 +27,19 @@ def test_instructor_notebook_runs_top_to_bottom(module, tmp_path):
 def test_student_notebook_fails_only_on_stubs(module, tmp_path):
     course = Course(ROOT)
     build_package(course, course.modules_before(module), tmp_path / "tinytorch")
-    results = run_graded(read_notebook(module.release_nb()), tmp_path, tmp_path, timeout=300)
+    nb = read_notebook(module.release_nb())
+    nb.cells.append(nbformat.v4.new_code_cell("import tracemalloc\nprint('tracing:', tracemalloc.is_tracing())"))
+    results = run_graded(nb, tmp_path, tmp_path, timeout=300)
     assert results, f"{module.name} has no graded cells"
     for result in results:
         assert not result.passed, f"{module.name}: {result.grade_id} passes without any solution"
         assert result.reason.startswith("NotImplementedError"), \
             f"{module.name}: {result.grade_id} failed with {result.reason!r}, not the stub's NotImplementedError"
+    # A stub's error in a given cell must not leave the kernel slower for every cell after it: module 06
+    # once kept tracemalloc tracing all allocations after a failed step (the untouched notebook ran
+    # several times slower, in the lab and while grading).
+    printed = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
+    assert "tracing: False" in printed, f"{module.name}: tracemalloc is still tracing after the notebook ran"
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.name)
