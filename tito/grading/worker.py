@@ -67,6 +67,9 @@ c.CourseDirectory.db_url = {db_url!r}
 c.CourseDirectory.course_id = {course_id!r}
 c.Execute.timeout = {timeout}
 c.Execute.kernel_name = {kernel!r}
+# Every output is in once the last cell has replied: the kernel is killed, not asked to stop
+# (a polite shutdown waits about 0.3 s for it; killing bwrap kills the whole sandbox).
+c.Execute.shutdown_kernel = "immediate"
 c.KernelManager.transport = "ipc"
 c.KernelManager.ip = {ipc!r}
 c.KernelManager.connection_file = {connection_file!r}
