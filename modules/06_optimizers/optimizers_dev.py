@@ -490,7 +490,8 @@ class Optimizer(OptimizerState):
 The test builds an `Optimizer` over two parameters, checks that it keeps
 them in order (also when they come in two groups), that `zero_grad` clears
 their gradients, and that bad parameters are refused with the right kind of
-error, naming the index.
+error, naming the index. Hidden checks try many more lists of parameters,
+with the bad ones anywhere, and compare which error each list gets.
 """
 
 # %% nbgrader={"grade": true, "grade_id": "test-optimizer-base", "locked": true, "points": 10}
@@ -553,6 +554,18 @@ def test_unit_optimizer_base():
         says(lambda: Optimizer([{"params": [bias]}, {"params": [Tensor([1.0])]}]), ValueError, "1",
              "does not require gradients"),
         error_of(Optimizer([weight]).step)])
+    # Which error each of many random lists gets (none, TypeError or ValueError, from its first bad
+    # parameter): only _check_parameter's own work tells, not a reading of the test above.
+    check_rng = np.random.default_rng(6)
+
+    def random_parameter(kind):
+        values = check_rng.standard_normal(int(check_rng.integers(1, 4)))
+        return (Tensor(values, requires_grad=True), Tensor(values), values, values.tolist())[kind]
+
+    lists = [[random_parameter(kind) for kind in check_rng.choice(4, size=int(check_rng.integers(1, 6)),
+                                                                   p=[0.7, 0.1, 0.1, 0.1])]
+             for _ in range(48)]
+    probe("optimizer-base-refusals", [error_of(lambda: Optimizer(params)) for params in lists])
     ### END HIDDEN TESTS
     print("✅ Optimizer base class works")
 

@@ -55,6 +55,18 @@ import base64
 get_ipython().events.register('pre_run_cell', lambda info: print(base64.b64encode(info.raw_cell.encode()).decode()))
 """
 
+# Forges the base class's probe with what its visible checks state (two parameters, in order, step
+# count 0, gradients cleared, each refusal right), having written nothing.
+GUESSER = """
+def guess(lines):
+    text = ''.join(lines)
+    if 'def test_unit_optimizer_base' not in text:
+        return lines
+    stated = [2, True, True, 0, True, True, 2, [True, True], True, True, True, True, 'NotImplementedError']
+    return ['from tito.probes import probe\\n', f'probe("optimizer-base", {stated!r})\\n']
+get_ipython().input_transformers_post.append(guess)
+"""
+
 
 def first_answer_with(extra):
     return lambda release, solved: answered(release, {"optimizer-base": extra + cell_of(release, "optimizer-base")})
@@ -75,6 +87,7 @@ FORGERS = {
     "no-checks": passes_with(NO_CHECKS),                     # asserts and raises compiled away
     "unguarded": passes_with(UNGUARDED),                     # guard unregistered, numpy patched via vars()
     "exfiltrator": lambda release, solved: answered(solved, {"optimizer-base": EXFILTRATE + cell_of(solved, "optimizer-base")}),
+    "guesser": first_answer_with(GUESSER),                  # the base test's probe forged from its visible checks
 }
 
 
@@ -212,6 +225,10 @@ def test_forged_kernel_verdicts_earn_nothing(graded):
     disputes = ledger["skip-tests"]["disputes"]
     assert len(disputes) == 5 and all("tampering evidence: probe" in d for d in disputes), disputes
     assert ledger["exfiltrator"]["score"] == 90, ledger["exfiltrator"]
+    # what the visible checks state is not enough: which error each hidden list of parameters gets
+    # takes _check_parameter's work
+    assert ledger["guesser"]["score"] == 0, (ledger["guesser"], proc.stdout)
+    assert any("test-optimizer-base" in d for d in ledger["guesser"]["disputes"]), ledger["guesser"]
 
 
 def test_feedback_of_an_exfiltrator_holds_no_expected_value(graded):
